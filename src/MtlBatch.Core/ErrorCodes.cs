@@ -1,0 +1,23 @@
+namespace MtlBatch.Core;
+
+/// <summary>Stable error codes written to error.json and the job ledger.</summary>
+public static class ErrorCodes
+{
+    public const string UnsupportedMedia = "unsupported-media";
+    public const string NoAudioStream = "no-audio-stream";
+    public const string EmptyAudio = "empty-audio";
+    public const string TooLarge = "too-large";
+    public const string TooLong = "too-long";
+    public const string ArchiveRejected = "archive-rejected";
+    public const string UnsafeName = "unsafe-name";
+    public const string DecodeFailed = "decode-failed";
+    public const string InferenceFailed = "inference-failed";
+    public const string Timeout = "timeout";
+    public const string Internal = "internal-error";
+}
+
+/// <summary>An input that cannot be analysed; carries a stable <see cref="Code"/> for error records.</summary>
+public class MtlBatchException(string code, string message, Exception? inner = null) : Exception(message, inner)
+{
+    public string Code { get; } = code;
+}

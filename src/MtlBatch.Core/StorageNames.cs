@@ -1,0 +1,19 @@
+namespace MtlBatch.Core;
+
+/// <summary>
+/// Every storage name the code uses, in one place. infra/main.bicep must create exactly these;
+/// a test reads the Bicep and checks it against this class.
+/// </summary>
+public static class StorageNames
+{
+    public const string RecordingsContainer = "recordings";
+    public const string ResultsContainer = "results";
+    /// <summary>Internal: decoded 16 kHz mono audio waiting for inference (expired by a lifecycle rule).</summary>
+    public const string DecodedContainer = "decoded";
+    public const string InferenceQueue = "inference-jobs";
+    public const string InferencePoisonQueue = InferenceQueue + "-poison";
+    public const string ResultsEventsQueue = "results-events";
+    public const string JobsTable = "jobs";
+    /// <summary>Internal: continuation tokens and other small pipeline state.</summary>
+    public const string StateTable = "pipelinestate";
+}
