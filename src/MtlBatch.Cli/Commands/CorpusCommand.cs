@@ -1,0 +1,47 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using MtlBatch.Corpus;
+
+namespace MtlBatch.Cli.Commands;
+
+/// <summary><c>mtlbatch corpus build</c>: synthesise the multi-task training and evaluation corpus.</summary>
+public sealed class CorpusCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var outOption = new Option<DirectoryInfo>("--out") { Description = "Folder to write the corpus to.", Required = true };
+        var hours = new Option<double>("--hours") { Description = "Hours of training audio.", DefaultValueFactory = _ => 5 };
+        var seed = new Option<int>("--seed") { Description = "Seed: the same seed gives the same corpus.", DefaultValueFactory = _ => 1 };
+        var jobs = new Option<int>("--jobs") { Description = "Parallel synthesis jobs.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var valid = new Option<int>("--valid") { Description = "Validation utterances (training speakers, held-out sentences).", DefaultValueFactory = _ => 300 };
+        var test = new Option<int>("--test") { Description = "Test utterances (held-out speakers and sentences).", DefaultValueFactory = _ => 600 };
+        var conversations = new Option<int>("--conversations") { Description = "2-4 speaker conversations with references.", DefaultValueFactory = _ => 24 };
+        var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16).", DefaultValueFactory = _ => 70 };
+
+        var build = new Command("build", "Synthesise utterances and conversations with espeak-ng, flite and festival, with augmentation.");
+        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak }) build.Options.Add(o);
+        build.SetAction(async (parse, ct) =>
+        {
+            using var logging = CliLogging.Create();
+            var builder = new CorpusBuilder(logging.CreateLogger<CorpusBuilder>());
+            var progress = new Progress<(string Stage, int Done, int Total)>(p => Console.Error.WriteLine($"{p.Stage}: {p.Done}/{p.Total}"));
+            var summary = await builder.BuildAsync(new CorpusBuildOptions
+            {
+                OutputFolder = parse.GetValue(outOption)!.FullName,
+                TrainHours = parse.GetValue(hours),
+                Seed = parse.GetValue(seed),
+                Jobs = parse.GetValue(jobs),
+                ValidUtterances = parse.GetValue(valid),
+                TestUtterances = parse.GetValue(test),
+                Conversations = parse.GetValue(conversations),
+                EspeakSpeakers = parse.GetValue(espeak),
+            }, progress, ct).ConfigureAwait(false);
+            Console.WriteLine(summary);
+            return 0;
+        });
+
+        var command = new Command("corpus", "Build the synthetic training corpus (docs/corpus-format.md).");
+        command.Subcommands.Add(build);
+        return command;
+    }
+}

@@ -1,0 +1,75 @@
+using MtlBatch.Evaluation;
+
+namespace MtlBatch.Corpus.Tests;
+
+public class MetricTests
+{
+    [Fact]
+    public void Error_rates_count_edits_over_reference_length()
+    {
+        var wer = new ErrorRate();
+        wer.AddWords("the cat sat on the mat", "the cat sit on mat");
+        Assert.Equal(2.0 / 6, wer.Value, 6);
+        var cer = new ErrorRate();
+        cer.AddChars("abc", "abd");
+        cer.AddChars("hello", "hello");
+        Assert.Equal(1.0 / 8, cer.Value, 6);
+    }
+
+    [Fact]
+    public void Equal_error_rate_of_separable_and_random_scores()
+    {
+        Assert.Equal(0, EqualErrorRate.Compute([0.9, 0.8, 0.7], [0.1, 0.2, 0.3]), 6);
+        Assert.Equal(1, EqualErrorRate.Compute([0.1, 0.2], [0.8, 0.9]), 6);
+        var random = new Random(1);
+        var genuine = Enumerable.Range(0, 2000).Select(_ => random.NextDouble()).ToArray();
+        var impostor = Enumerable.Range(0, 2000).Select(_ => random.NextDouble()).ToArray();
+        Assert.InRange(EqualErrorRate.Compute(genuine, impostor), 0.45, 0.55);
+    }
+
+    [Fact]
+    public void Classification_metrics()
+    {
+        var m = new ConfusionMatrix(["a", "b", "c"]);
+        m.Add("a", "a"); m.Add("a", "b"); m.Add("b", "b"); m.Add("c", "c");
+        Assert.Equal(0.75, m.Accuracy, 6);
+        Assert.Equal(2.0 / 3, m.F1("a"), 6);
+        Assert.Equal(2.0 / 3, m.F1("b"), 6);
+        Assert.Equal((2.0 / 3 + 2.0 / 3 + 1) / 3, m.MacroF1, 6);
+        var f = new BinaryF1();
+        f.Add(true, true); f.Add(true, false); f.Add(false, true); f.Add(false, false);
+        Assert.Equal(0.5, f.F1, 6);
+    }
+
+    [Fact]
+    public void Der_is_zero_for_a_relabelled_perfect_hypothesis()
+    {
+        LabeledSpan[] reference = [new("A", 0, 5), new("B", 5, 9), new("A", 9, 12)];
+        LabeledSpan[] hypothesis = [new("S2", 0, 5), new("S1", 5, 9), new("S2", 9, 12)];
+        Assert.Equal(0, DiarizationErrorRate.Compute(reference, hypothesis).Der, 6);
+    }
+
+    [Fact]
+    public void Der_counts_confusion_miss_and_false_alarm()
+    {
+        LabeledSpan[] reference = [new("A", 0, 10), new("B", 10, 20)];
+        // Everything assigned to one speaker: half the speech is confused.
+        var one = DiarizationErrorRate.Compute(reference, [new("S1", 0, 20)], collar: 0);
+        Assert.Equal(0.5, one.Der, 2);
+        Assert.Equal(0.5, one.Confusion, 2);
+        // Nothing detected: all missed.
+        Assert.Equal(1, DiarizationErrorRate.Compute(reference, [], collar: 0).Missed, 6);
+        // Extra speech in the gap after the end is false alarm.
+        var fa = DiarizationErrorRate.Compute(reference, [new("S1", 0, 10), new("S2", 10, 25)], collar: 0);
+        Assert.Equal(0.25, fa.FalseAlarm, 2);
+    }
+
+    [Fact]
+    public void Der_collar_forgives_small_boundary_errors()
+    {
+        LabeledSpan[] reference = [new("A", 0, 10), new("B", 10, 20)];
+        LabeledSpan[] shifted = [new("S1", 0.2, 10.2), new("S2", 10.2, 19.8)];
+        Assert.Equal(0, DiarizationErrorRate.Compute(reference, shifted, collar: 0.25).Der, 6);
+        Assert.True(DiarizationErrorRate.Compute(reference, shifted, collar: 0).Der > 0.01);
+    }
+}
