@@ -1,1 +1,3 @@
-namespace MtlBatch.Audio;
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("MtlBatch.Audio.Tests")]
