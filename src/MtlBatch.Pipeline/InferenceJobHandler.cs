@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MtlBatch.Core;
+using MtlBatch.Reports;
+using Polly.CircuitBreaker;
+
+namespace MtlBatch.Pipeline;
+
+public enum InferenceStatus { Succeeded, AlreadySucceeded, Failed, Rejected }
+
+public sealed record InferenceOutcome(string? JobId, InferenceStatus Status);
+
+/// <summary>
+/// One <see cref="InferenceJob"/> from <c>inference-jobs</c>: decoded WAV -> analyzer -> result set -> ledger Succeeded -> events.
+/// Exactly-once effect on at-least-once delivery:
+/// <list type="number">
+/// <item>ledger says Succeeded -> the message is a duplicate: acknowledge, do nothing;</item>
+/// <item>result.json already committed by this job id (a crash after the commit) -> skip inference, finish the bookkeeping;</item>
+/// <item>otherwise run, write the set with result.json last, publish events, then write Succeeded conditionally on the
+/// ETag of our Running write, so of two overlapping deliveries only one records the outcome.</item>
+/// </list>
+/// Bad input (<see cref="MtlBatchException"/>) fails the job at once; any other exception propagates so the queue
+/// redelivers it, and after the max dequeue count the poison handler records the failure.
+/// </summary>
+public sealed class InferenceJobHandler(
+    PipelineStorage storage,
+    ResiliencePipelines resilience,
+    JobLedger ledger,
+    ResultStore results,
+    CompletionEventPublisher events,
+    ISpeechAnalyzerSource analyzers,
+    RecordingMedia media,
+    IOptions<AnalysisOptions> analysisOptions,
+    IOptions<PipelineOptions> options,
+    ILogger<InferenceJobHandler> logger)
+{
+    public async Task<InferenceOutcome> HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
+    {
+        var job = InferenceJob.TryParse(message);
+        if (job is null)
+        {
+            // Not ours or corrupt: redelivery cannot fix it, and there is no recording to write an error for.
+            logger.LogError("Dropping a message that is not an inference job ({Length} characters)", message.Length);
+            return new InferenceOutcome(null, InferenceStatus.Rejected);
+        }
+        return await HandleAsync(job, dequeueCount, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<InferenceOutcome> HandleAsync(InferenceJob job, long dequeueCount, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var row = await ledger.GetJobAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        if (row?.GetState() == JobState.Succeeded)
+        {
+            logger.LogInformation("Job {JobId} ({Recording}) already succeeded; duplicate delivery ignored", job.JobId, job.Recording);
+            return new InferenceOutcome(job.JobId, InferenceStatus.AlreadySucceeded);
+        }
+        row ??= new JobEntity
+        {
+            JobId = job.JobId, Recording = job.Recording, Upload = job.Upload, ContentSha256 = job.ContentSha256,
+            ModelVersion = job.ModelVersion, DurationSeconds = job.DurationSeconds, QueuedAt = DateTimeOffset.UtcNow,
+        };
+
+        var committed = job.Force ? null : await results.GetCommittedAsync(job.Recording, cancellationToken).ConfigureAwait(false);
+        row = await ledger.MarkRunningAsync(row, (int)Math.Max(1, dequeueCount), cancellationToken).ConfigureAwait(false);
+        if (committed?.JobId == job.JobId)
+        {
+            logger.LogInformation("Job {JobId} ({Recording}) had already committed its results; finishing the bookkeeping", job.JobId, job.Recording);
+            row.ResultsPath = RecordingPaths.ResultsFolder(job.Recording);
+            await CompleteAsync(job, row, cancellationToken).ConfigureAwait(false);
+            return new InferenceOutcome(job.JobId, InferenceStatus.Succeeded);
+        }
+
+        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), "mtlbatch-job-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            var wav = Path.Combine(work.FullName, "decoded.wav");
+            var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
+            try
+            {
+                await resilience.StorageAsync(async ct => { await decoded.DownloadToAsync(wav, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RequestFailedException ex) when (ex.Status == 404)
+            {
+                // An overlapping delivery may have just finished and deleted it: that is success, not failure.
+                if ((await ledger.GetJobAsync(job.JobId, cancellationToken).ConfigureAwait(false))?.GetState() == JobState.Succeeded)
+                    return new InferenceOutcome(job.JobId, InferenceStatus.AlreadySucceeded);
+                await FailAsync(row, ErrorCodes.Internal,
+                    "The decoded audio for this job is gone (deleted after an earlier success or by retention); re-upload or reprocess the recording.",
+                    cancellationToken).ConfigureAwait(false);
+                return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
+            }
+
+            var recording = new RecordingInfo
+            {
+                Name = job.Recording, DurationSeconds = job.DurationSeconds, SampleRate = job.SourceSampleRate,
+                Channels = job.SourceChannels, Sha256 = job.ContentSha256,
+            };
+
+            AnalysisResult result;
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+                result = await resilience.InferencePipeline.ExecuteAsync(
+                    async ct => await analyzer.AnalyzeAsync(media.ReadWavAsync(wav, ct), recording, analysisOptions.Value, null, ct).ConfigureAwait(false),
+                    cancellationToken).ConfigureAwait(false);
+            }
+            catch (MtlBatchException ex)
+            {
+                await FailAsync(row, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
+                return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // An open circuit says nothing about the recording: keep the model error that opened it.
+                var note = ex is BrokenCircuitException
+                    ? "model session circuit is open; last model error: " + (ex.InnerException?.Message ?? StripCircuitNote(row.ErrorMessage) ?? "unknown")
+                    : ex.GetType().Name + ": " + ex.Message;
+                logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} failed: {Error}", job.JobId, job.Recording, dequeueCount, note);
+                try { await ledger.NoteAttemptFailedAsync(row, note, CancellationToken.None).ConfigureAwait(false); }
+                catch (RequestFailedException noteError) { logger.LogWarning("Could not note the failure in the ledger: {Error}", noteError.Message); }
+                throw;
+            }
+            row.InferenceSeconds = clock.Elapsed.TotalSeconds;
+
+            // The pipeline's model version labels results (it differs from the model's metadata only when overridden).
+            if (result.Model.Version != job.ModelVersion)
+                result = result with { Model = result.Model with { Version = job.ModelVersion } };
+
+            var files = ResultSetRenderer.Render(result).Select(f => new RenderedFile(f.FileName, BinaryData.FromBytes(f.Content))).ToList();
+            await results.WriteResultSetAsync(job.Recording, job.JobId, job.ModelVersion, files, cancellationToken).ConfigureAwait(false);
+
+            row.Device = result.Processing.Device;
+            row.RealtimeFactor = result.Processing.RealtimeFactor;
+            row.DurationSeconds = result.Recording.DurationSeconds;
+            row.ResultsPath = RecordingPaths.ResultsFolder(job.Recording);
+            await CompleteAsync(job, row, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Job {JobId} ({Recording}) succeeded on {Device}: {Duration:F1} s audio in {Seconds:F2} s ({Realtime:F1}x realtime)",
+                job.JobId, job.Recording, row.Device, row.DurationSeconds, row.InferenceSeconds, row.RealtimeFactor);
+            return new InferenceOutcome(job.JobId, InferenceStatus.Succeeded);
+        }
+        finally
+        {
+            try { work.Delete(recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private static string? StripCircuitNote(string? message)
+    {
+        const string Marker = "last model error: ";
+        var i = message?.IndexOf(Marker, StringComparison.Ordinal) ?? -1;
+        return i >= 0 ? message![(i + Marker.Length)..] : message;
+    }
+
+    private async Task CompleteAsync(InferenceJob job, JobEntity row, CancellationToken cancellationToken)
+    {
+        row.CompletedAt = DateTimeOffset.UtcNow;
+        row.State = nameof(JobState.Succeeded);
+        // Events before the Succeeded write: a crash in between repeats the event (same id) rather than losing it.
+        await events.PublishAsync(PipelineEvents.Succeeded(row), cancellationToken).ConfigureAwait(false);
+        if (!await ledger.TryMarkSucceededAsync(row, cancellationToken).ConfigureAwait(false))
+            logger.LogWarning("Job {JobId} was updated by another delivery meanwhile; that delivery records the outcome", job.JobId);
+
+        if (options.Value.DeleteDecodedAfterSuccess)
+        {
+            var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
+            await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
+                .ConfigureAwait(false);
+        }
+    }
+
+    private async Task FailAsync(JobEntity row, string code, string message, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Job {JobId} ({Recording}) failed ({ErrorCode}): {ErrorMessage}", row.JobId, row.Recording, code, message);
+        await results.WriteErrorAsync(new ErrorRecord
+        {
+            Recording = row.Recording, Code = code, Message = message, JobId = row.JobId, ModelVersion = row.ModelVersion,
+            Attempts = row.Attempts, FailedAt = DateTimeOffset.UtcNow,
+        }, cancellationToken).ConfigureAwait(false);
+        row.ResultsPath = RecordingPaths.ResultsFolder(row.Recording);
+        await ledger.MarkFailedAsync(row, code, message, cancellationToken).ConfigureAwait(false);
+        await events.PublishAsync(PipelineEvents.Failed(row), cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,267 @@
+using System.Collections.Concurrent;
+using Azure;
+using Azure.Storage.Queues.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace MtlBatch.Pipeline;
+
+/// <summary>Counters of one local worker run.</summary>
+public sealed class WorkerReport
+{
+    private int _uploads, _succeeded, _duplicates, _failed, _retried, _poisoned, _poisonHandled;
+    public int UploadsProcessed => _uploads;
+    public int JobsSucceeded => _succeeded;
+    public int JobsSkippedAsDuplicate => _duplicates;
+    public int JobsFailed => _failed;
+    public int DeliveriesRetried => _retried;
+    public int MovedToPoison => _poisoned;
+    public int PoisonHandled => _poisonHandled;
+
+    internal void Upload() => Interlocked.Increment(ref _uploads);
+    internal void Job(InferenceStatus status)
+    {
+        switch (status)
+        {
+            case InferenceStatus.Succeeded: Interlocked.Increment(ref _succeeded); break;
+            case InferenceStatus.AlreadySucceeded: Interlocked.Increment(ref _duplicates); break;
+            default: Interlocked.Increment(ref _failed); break;
+        }
+    }
+    internal void Retry() => Interlocked.Increment(ref _retried);
+    internal void Poison() => Interlocked.Increment(ref _poisoned);
+    internal void PoisonDone() => Interlocked.Increment(ref _poisonHandled);
+
+    public override string ToString() =>
+        $"uploads {UploadsProcessed}, jobs succeeded {JobsSucceeded}, duplicates skipped {JobsSkippedAsDuplicate}, failed {JobsFailed}, " +
+        $"retried deliveries {DeliveriesRetried}, moved to poison {MovedToPoison}, poison handled {PoisonHandled}";
+}
+
+/// <summary>
+/// The local stand-in for the Functions host (<c>mtlbatch worker</c>): polls <c>recordings</c> for new or changed
+/// blobs (an upload counts as done when its ledger row has the blob's ETag, so restarts do not redo work), and polls
+/// <c>inference-jobs</c> and <c>inference-jobs-poison</c> with the host's semantics: a failed delivery becomes visible
+/// again after <see cref="WorkerOptions.RetryDelay"/>, and after <see cref="PipelineOptions.MaxDequeueCount"/> failed
+/// deliveries the message moves to the poison queue. Same handlers as the function classes.
+/// </summary>
+public sealed class PipelineWorker(
+    PipelineStorage storage,
+    ResiliencePipelines resilience,
+    JobLedger ledger,
+    RecordingIntakeHandler intake,
+    InferenceJobHandler inference,
+    PoisonJobHandler poison,
+    IOptions<WorkerOptions> workerOptions,
+    IOptions<PipelineOptions> pipelineOptions,
+    ILogger<PipelineWorker> logger)
+{
+    private readonly ConcurrentDictionary<string, string> _seenUploads = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _uploadFailures = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Runs until cancelled, or with <paramref name="once"/> until there is nothing left to do (no new uploads and
+    /// both queues empty, including messages waiting for a retry).
+    /// </summary>
+    public async Task<WorkerReport> RunAsync(bool once, CancellationToken cancellationToken)
+    {
+        var report = new WorkerReport();
+        await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Worker started (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
+            once, workerOptions.Value.PollInterval, workerOptions.Value.MaxConcurrentJobs);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var work = await PollUploadsAsync(report, cancellationToken).ConfigureAwait(false);
+                work += await DrainQueueAsync(storage.InferenceQueue, poisonQueue: true, report, cancellationToken).ConfigureAwait(false);
+                work += await DrainQueueAsync(storage.PoisonQueue, poisonQueue: false, report, cancellationToken).ConfigureAwait(false);
+                if (work > 0) continue;
+                if (once && await QueuesEmptyAsync(cancellationToken).ConfigureAwait(false)) break;
+                await Task.Delay(workerOptions.Value.PollInterval, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            logger.LogInformation("Worker stopping: cancellation requested");
+        }
+        logger.LogInformation("Worker finished: {Report}", report.ToString());
+        return report;
+    }
+
+    /// <summary>Runs intake for every upload not yet processed in its current version (ETag).</summary>
+    internal async Task<int> PollUploadsAsync(WorkerReport report, CancellationToken cancellationToken)
+    {
+        var fresh = await resilience.StorageAsync(async ct =>
+        {
+            var list = new List<(string Name, string ETag)>();
+            await foreach (var blob in storage.Recordings.GetBlobsAsync(cancellationToken: ct).ConfigureAwait(false))
+            {
+                var etag = JobLedger.NormalizeETag(blob.Properties.ETag);
+                if (!_seenUploads.TryGetValue(blob.Name, out var seen) || seen != etag) list.Add((blob.Name, etag));
+            }
+            return list;
+        }, cancellationToken).ConfigureAwait(false);
+
+        var processed = 0;
+        foreach (var (name, etag) in fresh)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                // Like the blob trigger's receipts: a blob version seen before is not new, whatever the model version
+                // (re-running old uploads for a new model is the throttled reprocess scheduler's job).
+                var row = await ledger.GetUploadAsync(name, cancellationToken).ConfigureAwait(false);
+                if (row?.BlobETag == etag)
+                {
+                    _seenUploads[name] = etag;
+                    continue;
+                }
+                var outcome = await intake.HandleAsync(name, IntakeRequest.Default, cancellationToken).ConfigureAwait(false);
+                _seenUploads[name] = etag;
+                if (outcome.Status == IntakeStatus.Processed) { processed++; report.Upload(); }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Like the host's blob-trigger retries: try again on the next polls, give up after MaxDequeueCount.
+                var failures = _uploadFailures.AddOrUpdate(name, 1, (_, n) => n + 1);
+                logger.LogError(ex, "Intake of {Upload} failed (attempt {Attempt})", name, failures);
+                if (failures >= pipelineOptions.Value.MaxDequeueCount)
+                {
+                    logger.LogError("Giving up on {Upload} after {Attempts} failed intake attempts", name, failures);
+                    _seenUploads[name] = etag;
+                }
+            }
+        }
+        return processed;
+    }
+
+    /// <summary>Receives and handles messages until the queue has none visible; returns how many were handled.</summary>
+    internal async Task<int> DrainQueueAsync(Azure.Storage.Queues.QueueClient queue, bool poisonQueue, WorkerReport report, CancellationToken cancellationToken)
+    {
+        var o = workerOptions.Value;
+        var handled = 0;
+        while (true)
+        {
+            var messages = await resilience.StorageAsync(async ct =>
+                (await queue.ReceiveMessagesAsync(Math.Clamp(o.MaxConcurrentJobs, 1, 32), o.MessageLease, ct).ConfigureAwait(false)).Value, cancellationToken)
+                .ConfigureAwait(false);
+            if (messages.Length == 0) return handled;
+            await Task.WhenAll(messages.Select(m => HandleMessageAsync(queue, m, poisonQueue, report, cancellationToken))).ConfigureAwait(false);
+            handled += messages.Length;
+        }
+    }
+
+    private async Task HandleMessageAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, bool isInferenceQueue, WorkerReport report, CancellationToken cancellationToken)
+    {
+        var o = workerOptions.Value;
+        await using var lease = new MessageLease(queue, message, o.MessageLease, logger);
+        try
+        {
+            if (isInferenceQueue)
+            {
+                var outcome = await inference.HandleAsync(message.MessageText, message.DequeueCount, cancellationToken).ConfigureAwait(false);
+                report.Job(outcome.Status);
+            }
+            else
+            {
+                await poison.HandleAsync(message.MessageText, cancellationToken).ConfigureAwait(false);
+                report.PoisonDone();
+            }
+            await lease.StopAsync().ConfigureAwait(false);
+            await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
+                .ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Graceful shutdown: hand the message back at once instead of waiting for the lease to expire.
+            await lease.StopAsync().ConfigureAwait(false);
+            await TryUpdateVisibilityAsync(queue, message, lease.PopReceipt, TimeSpan.Zero).ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            await lease.StopAsync().ConfigureAwait(false);
+            if (isInferenceQueue && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
+            {
+                logger.LogError(ex, "Job message {MessageId} failed on delivery {DequeueCount} of {Max}; moving it to the poison queue",
+                    message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount);
+                await resilience.StorageAsync(async ct => { await storage.PoisonQueue.SendMessageAsync(message.MessageText, ct).ConfigureAwait(false); }, CancellationToken.None)
+                    .ConfigureAwait(false);
+                await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
+                    .ConfigureAwait(false);
+                report.Poison();
+            }
+            else
+            {
+                logger.LogWarning("Message {MessageId} failed on delivery {DequeueCount}; retrying in {RetryDelay}: {Error}",
+                    message.MessageId, message.DequeueCount, o.RetryDelay, ex.Message);
+                await TryUpdateVisibilityAsync(queue, message, lease.PopReceipt, o.RetryDelay).ConfigureAwait(false);
+                report.Retry();
+            }
+        }
+    }
+
+    private async Task TryUpdateVisibilityAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, string popReceipt, TimeSpan visibility)
+    {
+        try
+        {
+            await resilience.StorageAsync(async ct => { await queue.UpdateMessageAsync(message.MessageId, popReceipt, visibilityTimeout: visibility, cancellationToken: ct).ConfigureAwait(false); },
+                CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex)
+        {
+            logger.LogWarning("Could not release message {MessageId} ({Error}); it reappears when its lease expires", message.MessageId, ex.Message);
+        }
+    }
+
+    private async Task<bool> QueuesEmptyAsync(CancellationToken cancellationToken)
+    {
+        foreach (var q in new[] { storage.InferenceQueue, storage.PoisonQueue })
+        {
+            var props = await resilience.StorageAsync(async ct => (await q.GetPropertiesAsync(ct).ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
+            if (props.ApproximateMessagesCount > 0) return false;
+        }
+        return true;
+    }
+
+    /// <summary>Keeps a received message invisible while its job runs (the host renews its leases the same way).</summary>
+    private sealed class MessageLease : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _renewal;
+
+        public MessageLease(Azure.Storage.Queues.QueueClient queue, QueueMessage message, TimeSpan lease, ILogger logger)
+        {
+            PopReceipt = message.PopReceipt;
+            _renewal = Task.Run(async () =>
+            {
+                var period = lease / 2;
+                while (!_stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await Task.Delay(period, _stop.Token).ConfigureAwait(false);
+                        var receipt = await queue.UpdateMessageAsync(message.MessageId, PopReceipt, visibilityTimeout: lease, cancellationToken: _stop.Token).ConfigureAwait(false);
+                        PopReceipt = receipt.Value.PopReceipt;
+                    }
+                    catch (OperationCanceledException) { return; }
+                    catch (RequestFailedException ex) { logger.LogWarning("Lease renewal of message {MessageId} failed: {Error}", message.MessageId, ex.Message); }
+                }
+            });
+        }
+
+        public string PopReceipt { get; private set; }
+
+        public async Task StopAsync()
+        {
+            if (!_stop.IsCancellationRequested) await _stop.CancelAsync().ConfigureAwait(false);
+            await _renewal.ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync().ConfigureAwait(false);
+            _stop.Dispose();
+        }
+    }
+}

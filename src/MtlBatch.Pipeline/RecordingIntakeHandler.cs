@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using Azure;
+using Azure.Storage.Blobs.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MtlBatch.Audio;
+using MtlBatch.Core;
+
+namespace MtlBatch.Pipeline;
+
+/// <summary>Options of one intake run.</summary>
+public sealed record IntakeRequest
+{
+    /// <summary>Re-run even when the ledger says the upload (or its jobs) already succeeded with this model.</summary>
+    public bool Force { get; init; }
+    public static IntakeRequest Default { get; } = new();
+}
+
+public enum IntakeStatus { Processed, AlreadyProcessed, NotFound }
+
+/// <summary>What intake did with one upload.</summary>
+public sealed record IntakeOutcome(string Upload, IntakeStatus Status, int Recordings, int Enqueued, int Duplicates, int Failed);
+
+/// <summary>
+/// Blob <c>recordings/{name}</c> -> decoded audio + inference jobs. Checks limits before expensive work, expands archives
+/// into one job per audio entry (results mirror the entry paths), probes and decodes to 16 kHz mono WAV in the
+/// <c>decoded</c> container, records the job as Queued and enqueues an <see cref="InferenceJob"/>.
+/// Bad input ends in error.json + ledger Failed + a failure event, never silently. Transient storage errors propagate
+/// (the trigger retries); everything is idempotent, so a retried or duplicated trigger never redoes finished work.
+/// </summary>
+public sealed class RecordingIntakeHandler(
+    PipelineStorage storage,
+    ResiliencePipelines resilience,
+    JobLedger ledger,
+    ResultStore results,
+    CompletionEventPublisher events,
+    RecordingMedia media,
+    ModelVersionProvider versions,
+    IOptions<InputLimits> limits,
+    IOptions<PipelineOptions> options,
+    ILogger<RecordingIntakeHandler> logger)
+{
+    public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        request ??= IntakeRequest.Default;
+        var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
+        var blob = storage.Recordings.GetBlobClient(upload);
+
+        BlobProperties properties;
+        try
+        {
+            properties = await resilience.StorageAsync(async ct => (await blob.GetPropertiesAsync(cancellationToken: ct).ConfigureAwait(false)).Value, cancellationToken)
+                .ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            logger.LogWarning("Upload {Upload} no longer exists; nothing to do", upload);
+            return new IntakeOutcome(upload, IntakeStatus.NotFound, 0, 0, 0, 0);
+        }
+
+        var blobETag = JobLedger.NormalizeETag(properties.ETag);
+        var previous = await ledger.GetUploadAsync(upload, cancellationToken).ConfigureAwait(false);
+        if (!request.Force && previous is not null && previous.BlobETag == blobETag && (previous.ModelVersion == modelVersion || previous.InputError))
+        {
+            logger.LogInformation("Upload {Upload} ({ETag}) was already processed for model {ModelVersion}; skipping", upload, blobETag, modelVersion);
+            return new IntakeOutcome(upload, IntakeStatus.AlreadyProcessed, previous.Recordings, 0, previous.Recordings, 0);
+        }
+
+        var summary = new UploadEntity { Upload = upload, BlobETag = blobETag, ModelVersion = modelVersion };
+        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), "mtlbatch-intake-" + Guid.NewGuid().ToString("N")));
+        try
+        {
+            var uploadProblem = CheckUpload(upload, properties.ContentLength);
+            if (uploadProblem is not null)
+            {
+                await RejectUploadAsync(summary, "etag:" + blobETag, uploadProblem, cancellationToken).ConfigureAwait(false);
+                return await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
+            }
+
+            var localFile = Path.Combine(work.FullName, LocalName(upload));
+            await resilience.StorageAsync(async ct => { await blob.DownloadToAsync(localFile, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+
+            if (RecordingMedia.IsArchive(upload))
+            {
+                // Each item is disposed only after the next one was extracted: disposing deletes the entry's temp file
+                // and, once empty, the shared extraction folder that the expander still writes the next entry into.
+                AudioInput? pending = null;
+                try
+                {
+                    await foreach (var entry in media.ExpandArchiveAsync(localFile, upload, cancellationToken).ConfigureAwait(false))
+                    {
+                        pending?.Dispose();
+                        pending = entry;
+                        summary.Recordings++;
+                        if (entry.Error is { } entryError)
+                        {
+                            // A broken archive is the upload's failure; a bad entry is that entry's.
+                            var key = entry.RelativeName == upload ? await RecordingMedia.Sha256Async(localFile, cancellationToken).ConfigureAwait(false) : "entry-error";
+                            summary.InputError |= entry.RelativeName == upload;
+                            await FailNewJobAsync(summary, entry.RelativeName, key, entryError.Code, entryError.Message, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+                        await ProcessRecordingAsync(summary, entry.RelativeName, entry.LocalPath!, modelVersion, request, work.FullName, cancellationToken).ConfigureAwait(false);
+                    }
+                }
+                finally
+                {
+                    pending?.Dispose();
+                }
+            }
+            else
+            {
+                summary.Recordings = 1;
+                await ProcessRecordingAsync(summary, upload, localFile, modelVersion, request, work.FullName, cancellationToken).ConfigureAwait(false);
+            }
+            return await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            TryDelete(work);
+        }
+    }
+
+    /// <summary>The upload row is written last, only after every job was queued or failed: it is what makes a re-delivery a no-op.</summary>
+    private async Task<IntakeOutcome> FinishAsync(UploadEntity summary, CancellationToken cancellationToken)
+    {
+        // Every recording was unusable input: a new model version cannot change that, so reprocessing skips it.
+        summary.InputError |= summary.Recordings > 0 && summary.Failed == summary.Recordings;
+        await ledger.SaveUploadAsync(summary, cancellationToken).ConfigureAwait(false);
+        var duplicates = summary.Recordings - summary.Enqueued - summary.Failed;
+        logger.LogInformation("Upload {Upload}: {Recordings} recording(s), {Enqueued} enqueued, {Duplicates} already done, {Failed} failed",
+            summary.Upload, summary.Recordings, summary.Enqueued, duplicates, summary.Failed);
+        return new IntakeOutcome(summary.Upload, IntakeStatus.Processed, summary.Recordings, summary.Enqueued, duplicates, summary.Failed);
+    }
+
+    private MtlBatchException? CheckUpload(string upload, long size)
+    {
+        var l = limits.Value;
+        if (RecordingPaths.Problem(upload, l.MaxNameLength) is { } nameProblem)
+            return new MtlBatchException(ErrorCodes.UnsafeName, $"The upload name cannot be used: {nameProblem}.");
+        if (size > l.MaxUploadBytes)
+            return new MtlBatchException(ErrorCodes.TooLarge, $"The upload is {size} bytes; the limit is {l.MaxUploadBytes} bytes.");
+        if (size == 0)
+            return new MtlBatchException(ErrorCodes.EmptyAudio, "The upload is empty (0 bytes).");
+        return null;
+    }
+
+    private async Task ProcessRecordingAsync(UploadEntity summary, string recording, string file, string modelVersion, IntakeRequest request,
+        string work, CancellationToken cancellationToken)
+    {
+        var sha = await RecordingMedia.Sha256Async(file, cancellationToken).ConfigureAwait(false);
+        var jobId = JobLedger.ComputeJobId(recording, sha, modelVersion);
+        var existing = await ledger.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (!request.Force && existing?.GetState() == JobState.Succeeded)
+        {
+            logger.LogInformation("Job {JobId} for {Recording} already succeeded; not running it again", jobId, recording);
+            return;
+        }
+
+        var job = new JobEntity { JobId = jobId, Recording = recording, Upload = summary.Upload, ContentSha256 = sha, ModelVersion = modelVersion, QueuedAt = DateTimeOffset.UtcNow };
+        try
+        {
+            if (RecordingPaths.Problem(recording, limits.Value.MaxNameLength) is { } nameProblem)
+                throw new MtlBatchException(ErrorCodes.UnsafeName, $"The recording name cannot be used: {nameProblem}.");
+
+            var wav = Path.Combine(work, jobId + ".wav");
+            var clock = Stopwatch.StartNew();
+            var decoded = await media.DecodeToWavAsync(file, wav, cancellationToken).ConfigureAwait(false);
+            job.DecodeSeconds = clock.Elapsed.TotalSeconds;
+            job.DurationSeconds = decoded.DurationSeconds;
+
+            var decodedBlob = jobId + ".wav";
+            var target = storage.Decoded.GetBlobClient(decodedBlob);
+            await resilience.StorageAsync(async ct => { await target.UploadAsync(wav, overwrite: true, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+
+            var message = new InferenceJob
+            {
+                JobId = jobId,
+                Recording = recording,
+                Upload = summary.Upload,
+                ContentSha256 = sha,
+                ModelVersion = modelVersion,
+                Attempt = (existing?.Attempts ?? 0) + 1,
+                Force = request.Force,
+                DecodedBlob = decodedBlob,
+                DurationSeconds = decoded.DurationSeconds,
+                SourceSampleRate = decoded.SourceSampleRate,
+                SourceChannels = decoded.SourceChannels,
+            };
+            // Ledger first, then the message: a crash in between leaves a Queued row without a message, which the
+            // retried trigger (or the reprocess scheduler) re-enqueues; the reverse order could let a fast worker's
+            // Running be overwritten by a late Queued.
+            await ledger.MarkQueuedAsync(job, cancellationToken).ConfigureAwait(false);
+            await resilience.StorageAsync(async ct => { await storage.InferenceQueue.SendMessageAsync(message.ToJson(), ct).ConfigureAwait(false); }, cancellationToken)
+                .ConfigureAwait(false);
+            summary.Enqueued++;
+            logger.LogInformation("Queued job {JobId} for {Recording} ({Duration:F1} s audio, decoded in {DecodeSeconds:F2} s)",
+                jobId, recording, decoded.DurationSeconds, job.DecodeSeconds);
+        }
+        catch (MtlBatchException ex)
+        {
+            summary.Failed++;
+            await FailAsync(job, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private Task RejectUploadAsync(UploadEntity summary, string contentKey, MtlBatchException error, CancellationToken cancellationToken)
+    {
+        summary.Recordings = Math.Max(summary.Recordings, 1);
+        summary.InputError = true;
+        return FailNewJobAsync(summary, summary.Upload, contentKey, error.Code, error.Message, cancellationToken);
+    }
+
+    /// <summary>Records a recording that never got a job (unusable upload, archive or entry) as a Failed job with error.json.</summary>
+    private async Task FailNewJobAsync(UploadEntity summary, string recording, string contentKey, string code, string message, CancellationToken cancellationToken)
+    {
+        summary.Failed++;
+        var job = new JobEntity
+        {
+            JobId = JobLedger.ComputeJobId(recording, contentKey, summary.ModelVersion),
+            Recording = recording,
+            Upload = summary.Upload,
+            ContentSha256 = contentKey.Length == 64 ? contentKey : "",
+            ModelVersion = summary.ModelVersion,
+            QueuedAt = DateTimeOffset.UtcNow,
+        };
+        await FailAsync(job, code, message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task FailAsync(JobEntity job, string code, string message, CancellationToken cancellationToken)
+    {
+        logger.LogWarning("Recording {Recording} rejected ({ErrorCode}): {ErrorMessage}", job.Recording, code, message);
+        var record = new ErrorRecord
+        {
+            Recording = job.Recording, Code = code, Message = message, JobId = job.JobId, ModelVersion = job.ModelVersion,
+            Attempts = job.Attempts, FailedAt = DateTimeOffset.UtcNow,
+        };
+        job.ResultsPath = RecordingPaths.ResultsFolder(job.Recording);
+        await results.WriteErrorAsync(record, cancellationToken).ConfigureAwait(false);
+        await ledger.MarkFailedAsync(job, code, message, cancellationToken).ConfigureAwait(false);
+        await events.PublishAsync(PipelineEvents.Failed(job), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The upload's own file name when it is plain (ffmpeg messages then name it), else a neutral name with its extension.</summary>
+    private static string LocalName(string upload)
+    {
+        var file = upload[(upload.LastIndexOf('/') + 1)..];
+        if (file.Length is > 0 and <= 120 && file.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or ' ') && !file.StartsWith('.')) return file;
+        var ext = upload.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) ? ".tar.gz" : Path.GetExtension(file);
+        return "upload" + (ext.Length is > 1 and <= 10 && ext.Skip(1).All(c => char.IsAsciiLetterOrDigit(c) || c == '.') ? ext.ToLowerInvariant() : "");
+    }
+
+    private void TryDelete(DirectoryInfo dir)
+    {
+        try { dir.Delete(recursive: true); }
+        catch (IOException ex) { logger.LogWarning("Could not delete work folder {Folder}: {Error}", dir.FullName, ex.Message); }
+        catch (UnauthorizedAccessException ex) { logger.LogWarning("Could not delete work folder {Folder}: {Error}", dir.FullName, ex.Message); }
+    }
+}
+
+/// <summary>Builds completion events from ledger rows.</summary>
+public static class PipelineEvents
+{
+    public static CompletionEvent Succeeded(JobEntity job) => Create(job, PipelineEventTypes.Succeeded);
+    public static CompletionEvent Failed(JobEntity job) => Create(job, PipelineEventTypes.Failed);
+
+    private static CompletionEvent Create(JobEntity job, string type) => new()
+    {
+        Id = job.JobId + (type == PipelineEventTypes.Succeeded ? "-succeeded" : "-failed"),
+        Type = type,
+        JobId = job.JobId,
+        Recording = job.Recording,
+        State = type == PipelineEventTypes.Succeeded ? nameof(JobState.Succeeded) : nameof(JobState.Failed),
+        ModelVersion = job.ModelVersion,
+        ResultsPath = RecordingPaths.ResultsFolder(job.Recording) + "/",
+        Device = job.Device,
+        DurationSeconds = job.DurationSeconds,
+        ErrorCode = job.ErrorCode,
+        ErrorMessage = job.ErrorMessage,
+        CompletedAt = job.CompletedAt ?? DateTimeOffset.UtcNow,
+    };
+}

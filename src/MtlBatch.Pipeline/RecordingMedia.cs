@@ -1,0 +1,45 @@
+using System.Runtime.CompilerServices;
+using MtlBatch.Audio;
+
+namespace MtlBatch.Pipeline;
+
+/// <summary>A recording decoded to the pipeline's internal format (16 kHz mono 16-bit PCM WAV).</summary>
+public sealed record DecodedRecording(double DurationSeconds, int SourceSampleRate, int SourceChannels);
+
+/// <summary>
+/// The pipeline's use of MtlBatch.Audio: probe + decode untrusted media (limits, allow-lists) into the decoded WAV,
+/// expand archives (safety limits, mirrored entry names), read the WAV back in blocks, hash files.
+/// </summary>
+public sealed class RecordingMedia(AudioDecoder decoder, ArchiveExpander archives)
+{
+    /// <summary>Probes and decodes <paramref name="input"/>; throws <see cref="MtlBatch.Core.MtlBatchException"/> for unusable media.</summary>
+    public async Task<DecodedRecording> DecodeToWavAsync(string input, string wavPath, CancellationToken cancellationToken)
+    {
+        var info = await decoder.ProbeAsync(input, cancellationToken).ConfigureAwait(false);
+        var frames = await WavWriter.WriteAllAsync(wavPath, decoder.DecodeAsync(info, channel: null, cancellationToken), WavSampleFormat.Pcm16,
+            AudioDecoder.SampleRate, cancellationToken).ConfigureAwait(false);
+        return new DecodedRecording((double)frames / AudioDecoder.SampleRate, info.SampleRate, info.Channels);
+    }
+
+    /// <summary>
+    /// One item per archive entry, named <c>{upload without archive extension}/{entry path}</c> (the same names
+    /// <c>mtlbatch analyze</c> gives). Items with an error describe an entry (or the whole archive) that cannot be used.
+    /// Dispose each item: extracted entries are temp files.
+    /// </summary>
+    public async IAsyncEnumerable<AudioInput> ExpandArchiveAsync(string archivePath, string uploadName, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(archivePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await foreach (var item in archives.ExpandAsync(stream, uploadName, cancellationToken).ConfigureAwait(false))
+            yield return item;
+    }
+
+    public IAsyncEnumerable<float[]> ReadWavAsync(string wavPath, CancellationToken cancellationToken) =>
+        WavReader.ReadBlocksAsync(wavPath, AudioDecoder.SampleRate, cancellationToken);
+
+    public static Task<string> Sha256Async(string path, CancellationToken cancellationToken) => Sha256.OfFileAsync(path, cancellationToken);
+
+    public static bool IsArchive(string name) => InputNames.IsArchiveName(name);
+
+    /// <summary>The results folder prefix that holds an upload's outcomes (archives: the name without its extension).</summary>
+    public static string OutcomeFolder(string upload) => IsArchive(upload) ? InputNames.StripArchiveExtension(upload) : upload;
+}

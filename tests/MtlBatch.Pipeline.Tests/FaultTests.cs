@@ -1,0 +1,99 @@
+using Azure;
+using Microsoft.Extensions.DependencyInjection;
+using MtlBatch.Core;
+using Polly;
+using Polly.Simmy;
+
+namespace MtlBatch.Pipeline.Tests;
+
+/// <summary>Failures and injected faults: poison handling, and Polly chaos on every storage call.</summary>
+public sealed class FaultTests
+{
+    [Fact]
+    public async Task A_job_whose_model_always_throws_ends_in_the_poison_queue_then_error_json_and_a_failed_ledger_row()
+    {
+        var throwing = new ThrowingAnalyzerSource();
+        await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:ModelVersion"] = "fault-1" }, analyzer: throwing);
+        await h.UploadAsync("poison/call.wav", TestMedia.Shared.Speech(0));
+
+        var report = await h.RunWorkerOnceAsync();
+
+        var maxDequeue = h.Get<Microsoft.Extensions.Options.IOptions<PipelineOptions>>().Value.MaxDequeueCount;
+        Assert.Equal(5, maxDequeue);
+        Assert.Equal(1, report.MovedToPoison);
+        Assert.Equal(1, report.PoisonHandled);
+        Assert.Equal(maxDequeue - 1, report.DeliveriesRetried);
+        // The circuit breaker opens after repeated faults, so not every delivery reaches the model.
+        Assert.InRange(throwing.Calls, h.Get<Microsoft.Extensions.Options.IOptions<ResilienceOptions>>().Value.BreakerMinimumThroughput, maxDequeue);
+
+        var error = MtlJson.Deserialize<ErrorRecord>(await h.ReadResultTextAsync("poison/call.wav/error.json"));
+        Assert.Equal(ErrorCodes.InferenceFailed, error.Code);
+        // The root cause survives the open circuit that answered the last deliveries.
+        Assert.Contains("illegal memory access", error.Message, StringComparison.Ordinal);
+        Assert.Equal(maxDequeue, error.Attempts);
+
+        var job = await h.Get<JobQueryService>().GetByRecordingAsync("poison/call.wav", CancellationToken.None);
+        Assert.Equal(nameof(JobState.Failed), job!.State);
+        Assert.Equal(ErrorCodes.InferenceFailed, job.ErrorCode);
+        Assert.False((await h.ListResultsAsync()).ContainsKey("poison/call.wav/result.json"));
+
+        var events = await h.DrainEventsAsync();
+        Assert.Equal([PipelineEventTypes.Failed], events.Select(e => e.Type));
+        Assert.Equal(0, (await h.Storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+    }
+
+    [Fact]
+    public async Task With_chaos_faults_on_20_percent_of_storage_calls_10_recordings_all_complete_exactly_once()
+    {
+        var chaos = new StorageChaosHook(injectionRate: 0.2, seed: 42);
+        await using var h = await PipelineHarness.CreateAsync(
+            new Dictionary<string, string?> { ["Resilience:StorageMaxRetries"] = "10" },
+            services => services.AddSingleton<IResiliencePipelineHook>(chaos));
+        var names = Enumerable.Range(0, 10).Select(i => $"chaos/rec{i:00}.wav").ToList();
+        for (var i = 0; i < names.Count; i++)
+            await h.UploadAsync(names[i], TestMedia.Shared.Speech(i));
+
+        await h.RunWorkerOnceAsync(TimeSpan.FromMinutes(3));
+
+        Assert.True(chaos.Injected > 10, $"only {chaos.Injected} faults were injected");
+        Assert.Equal(names, h.AnalyzedRecordings.Order(StringComparer.Ordinal));
+        var blobs = await h.ListResultsAsync();
+        foreach (var name in names)
+        {
+            Assert.True(blobs.ContainsKey($"{name}/result.json"), name);
+            Assert.False(blobs.ContainsKey($"{name}/error.json"), name);
+        }
+        var events = await h.DrainEventsAsync();
+        Assert.Equal(names, events.Select(e => e.Recording).Order(StringComparer.Ordinal));
+        Assert.All(await h.JobRowsAsync(), r => Assert.Equal(nameof(JobState.Succeeded), r.State));
+    }
+
+    /// <summary>Adds Polly's chaos fault strategy INSIDE the storage retries: a 503 before the real call.</summary>
+    private sealed class StorageChaosHook(double injectionRate, int seed) : IResiliencePipelineHook
+    {
+        private readonly Random _random = new(seed);
+        private readonly Lock _gate = new();
+        private int _injected;
+        public int Injected => _injected;
+
+        public void Configure(string pipelineKey, ResiliencePipelineBuilder builder)
+        {
+            if (pipelineKey != ResiliencePipelines.Storage) return;
+            builder.AddChaosFault(new Polly.Simmy.Fault.ChaosFaultStrategyOptions
+            {
+                InjectionRate = injectionRate,
+                Randomizer = () => { lock (_gate) return _random.NextDouble(); },
+                FaultGenerator = _ =>
+                {
+                    Interlocked.Increment(ref _injected);
+                    return new ValueTask<Exception?>(new RequestFailedException(503, "chaos: injected 503 Server Busy"));
+                },
+            });
+            builder.AddChaosLatency(new Polly.Simmy.Latency.ChaosLatencyStrategyOptions
+            {
+                InjectionRate = 0.1,
+                Latency = TimeSpan.FromMilliseconds(30),
+            });
+        }
+    }
+}
