@@ -1,1 +1,5 @@
+using System.Runtime.CompilerServices;
+
+[assembly: InternalsVisibleTo("MtlBatch.Inference.Tests")]
+
 namespace MtlBatch.Inference;

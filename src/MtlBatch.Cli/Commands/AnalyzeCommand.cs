@@ -1,0 +1,180 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using MtlBatch.Audio;
+using MtlBatch.Core;
+using MtlBatch.Inference;
+using MtlBatch.Inference.Batch;
+using Spectre.Console;
+
+namespace MtlBatch.Cli.Commands;
+
+/// <summary>
+/// <c>mtlbatch analyze &lt;file|folder|archive&gt;</c>: transcripts, speaker turns and emotion timelines for every recording,
+/// written to OUT/&lt;relative path without extension&gt;/. Exit code 0 when every input succeeded, 1 when any failed, 2 on usage errors.
+/// </summary>
+public sealed class AnalyzeCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var input = new Argument<string>("input") { Description = "A recording, a folder of recordings, or a zip/tar/tar.gz archive." };
+        var output = new Option<string>("--out") { Description = "Output folder (one sub-folder per recording).", DefaultValueFactory = _ => "out" };
+        var model = new Option<string?>("--model") { Description = $"ONNX model (default: {ModelLocator.DefaultModelRelativePath} next to the executable, in the current folder or a parent)." };
+        var device = new Option<DevicePreference>("--device") { Description = "auto (CUDA when available), cpu or cuda (falls back to CPU with an error line when CUDA is missing).", DefaultValueFactory = _ => DevicePreference.Auto };
+        var minSpeakers = new Option<int>("--min-speakers") { Description = "Fewest speakers to find.", DefaultValueFactory = _ => 1 };
+        var maxSpeakers = new Option<int>("--max-speakers") { Description = "Most speakers to find.", DefaultValueFactory = _ => 6 };
+        var channels = new Option<ChannelMode>("--channels") { Description = "mix: downmix and diarize; split: one speaker per channel (ch1, ch2, ...).", DefaultValueFactory = _ => ChannelMode.Mix };
+        var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
+        var batchSize = new Option<int?>("--batch-size") { Description = "Chunks (30 s each) per ONNX Runtime call (default: 1 on CPU, where batching gains nothing and costs ~80 MB per chunk; 4 on CUDA)." };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+
+        var command = new Command("analyze", "Analyse recordings: words with times and confidences, speaker turns, emotion timeline.");
+        command.Arguments.Add(input);
+        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new AnalysisOptions
+            {
+                ModelPath = parse.GetValue(model), Device = parse.GetValue(device), MinSpeakers = parse.GetValue(minSpeakers),
+                MaxSpeakers = parse.GetValue(maxSpeakers), Channels = parse.GetValue(channels), BeamWidth = parse.GetValue(beam),
+                IntraOpThreads = parse.GetValue(threads), BatchSize = parse.GetValue(batchSize) ?? 0,
+            };
+            return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, ct).ConfigureAwait(false);
+        });
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, CancellationToken cancellationToken)
+    {
+        using var logging = CliLogging.Create();
+        var logger = logging.CreateLogger<AnalyzeCommand>();
+        var requestedBatch = options.BatchSize; // 0 = chosen by device once the model is loaded
+        try
+        {
+            options.BatchSize = Math.Max(1, requestedBatch);
+            options.Validate();
+        }
+        catch (ArgumentOutOfRangeException ex)
+        {
+            logger.LogError("Invalid option: {Reason}", ex.Message);
+            return 2;
+        }
+        options.BatchSize = requestedBatch;
+        if (!File.Exists(input) && !Directory.Exists(input))
+        {
+            logger.LogError("Input {Input} does not exist", input);
+            return 2;
+        }
+
+        MtlModelFactory factory;
+        try
+        {
+            factory = MtlModelFactory.FromPath(options.ModelPath ?? ModelLocator.FindDefault(), MtlModelOptions.From(options), logging);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            logger.LogError("Cannot load the model: {Reason}", ex.Message);
+            return 2;
+        }
+
+        using (factory)
+        {
+            options.BatchSize = factory.BatchSizeFor(options.BatchSize);
+            var limits = CliConfiguration.Bind<InputLimits>(InputLimits.SectionName);
+            var inputs = new AudioInputs(new ArchiveExpander(CliConfiguration.Bind<ArchiveExpanderOptions>(ArchiveExpanderOptions.SectionName), limits, logging.CreateLogger<ArchiveExpander>()), logging.CreateLogger<AudioInputs>());
+            var decoder = new AudioDecoder(CliConfiguration.Bind<AudioDecoderOptions>(AudioDecoderOptions.SectionName), limits, logging.CreateLogger<AudioDecoder>());
+            var postProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName);
+            var runner = new BatchAnalysisRunner(inputs, decoder, factory.CreateAnalyzer(postProcessing), WriteResultSetAsync, logging.CreateLogger<BatchAnalysisRunner>());
+
+            IReadOnlyList<BatchItemOutcome> outcomes;
+            if (Console.IsOutputRedirected)
+            {
+                outcomes = await runner.RunAsync(input, outputRoot, options, new PlainProgress(), cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                outcomes = [];
+                await AnsiConsole.Progress().AutoClear(false).StartAsync(async ctx =>
+                    outcomes = await runner.RunAsync(input, outputRoot, options, new SpectreProgress(ctx), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+            }
+
+            WriteSummary(outcomes);
+            if (outcomes.Count == 0)
+            {
+                logger.LogError("No recordings found in {Input}", input);
+                return 1;
+            }
+            return outcomes.All(o => o.Succeeded) ? 0 : 1;
+        }
+    }
+
+    private static Task WriteResultSetAsync(AnalysisResult result, string directory, CancellationToken cancellationToken) =>
+        Reports.ResultSetWriter.WriteToDirectoryAsync(result, directory, cancellationToken);
+
+    private static void WriteSummary(IReadOnlyList<BatchItemOutcome> outcomes)
+    {
+        var table = new Table().AddColumns("input", "duration", "words", "speakers", "device", "x realtime", "status");
+        foreach (var o in outcomes)
+        {
+            table.AddRow(
+                Markup.Escape(o.Name),
+                o.Succeeded ? $"{o.DurationSeconds:F1} s" : "-",
+                o.Succeeded ? o.Words.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
+                o.Succeeded ? o.Speakers.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
+                o.Device ?? "-",
+                o.Succeeded ? $"{o.RealtimeFactor:F1}" : "-",
+                o.Succeeded ? "[green]ok[/]" : $"[red]{Markup.Escape($"{o.ErrorCode}: {o.ErrorMessage}")}[/]");
+        }
+        AnsiConsole.Write(table);
+        var failed = outcomes.Count(o => !o.Succeeded);
+        AnsiConsole.MarkupLine(failed == 0 ? $"[green]{outcomes.Count} analysed[/]" : $"[red]{failed} of {outcomes.Count} failed[/]");
+    }
+
+    /// <summary>Progress as plain lines when stdout is not a terminal (CI logs, pipes).</summary>
+    private sealed class PlainProgress : IBatchProgress
+    {
+        private readonly Dictionary<string, int> _lastDecile = [];
+        public void ItemStarted(string name) => Console.WriteLine($"analyzing {name}");
+
+        public void ItemProgress(string name, double fraction)
+        {
+            var decile = (int)(fraction * 10);
+            lock (_lastDecile)
+            {
+                if (_lastDecile.TryGetValue(name, out var last) && last >= decile) return;
+                _lastDecile[name] = decile;
+            }
+            if (decile is > 0 and < 10) Console.WriteLine($"  {name}: {decile * 10}%");
+        }
+
+        public void ItemCompleted(BatchItemOutcome o) => Console.WriteLine(o.Succeeded
+            ? $"done {o.Name}: {o.DurationSeconds:F1} s, {o.Words} words, {o.Speakers} speakers, {o.Device}, {o.RealtimeFactor:F1}x realtime -> {o.OutputDirectory}"
+            : $"FAILED {o.Name}: [{o.ErrorCode}] {o.ErrorMessage} -> {Path.Combine(o.OutputDirectory, ResultSchema.Files.Error)}");
+    }
+
+    /// <summary>One Spectre progress bar per recording.</summary>
+    private sealed class SpectreProgress(ProgressContext context) : IBatchProgress
+    {
+        private readonly Dictionary<string, ProgressTask> _tasks = [];
+
+        public void ItemStarted(string name)
+        {
+            lock (_tasks) _tasks[name] = context.AddTask(Markup.Escape(name), maxValue: 1.0);
+        }
+
+        public void ItemProgress(string name, double fraction)
+        {
+            lock (_tasks) if (_tasks.TryGetValue(name, out var task)) task.Value = Math.Max(task.Value, fraction);
+        }
+
+        public void ItemCompleted(BatchItemOutcome outcome)
+        {
+            lock (_tasks)
+            {
+                if (!_tasks.TryGetValue(outcome.Name, out var task)) return;
+                if (!outcome.Succeeded) task.Description = $"[red]{Markup.Escape(outcome.Name)}[/]";
+                task.Value = 1.0;
+                task.StopTask();
+            }
+        }
+    }
+}

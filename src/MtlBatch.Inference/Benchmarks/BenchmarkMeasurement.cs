@@ -1,0 +1,78 @@
+using System.Diagnostics;
+using System.Globalization;
+using MtlBatch.Audio;
+using MtlBatch.Core;
+using MtlBatch.Inference.Batch;
+
+namespace MtlBatch.Inference.Benchmarks;
+
+/// <summary>One benchmark run over one input (normally in its own process, so <see cref="PeakRssMegabytes"/> is that input's peak).</summary>
+public sealed record BenchmarkMeasurement
+{
+    public required double AudioSeconds { get; init; }
+    public required double DecodeSeconds { get; init; }
+    public required double ModelSeconds { get; init; }
+    public required double CtcSeconds { get; init; }
+    public required double PostSeconds { get; init; }
+    public required double WriteSeconds { get; init; }
+    public required double EndToEndSeconds { get; init; }
+    public required double PeakRssMegabytes { get; init; }
+    /// <summary>Peak RSS before the result files were rendered and written (the analysis alone).</summary>
+    public required double PeakRssBeforeWriteMegabytes { get; init; }
+    public required int Words { get; init; }
+    public required string Device { get; init; }
+
+    /// <summary>
+    /// Decodes the file once on its own (the decode stage), then runs the full path — probe, decode, analyse, write —
+    /// timing each stage, and reads the process's peak resident set (VmHWM) at the end.
+    /// </summary>
+    public static async Task<BenchmarkMeasurement> MeasureAsync(string path, AudioDecoder decoder, SpeechAnalyzer analyzer, ResultSetWriter writer,
+        string outputFolder, AnalysisOptions options, CancellationToken cancellationToken)
+    {
+        var decodeClock = Stopwatch.StartNew();
+        long samples = 0;
+        await foreach (var block in decoder.DecodeAsync(path, null, cancellationToken).ConfigureAwait(false)) samples += block.Length;
+        var decodeSeconds = decodeClock.Elapsed.TotalSeconds;
+
+        var timings = new StageTimings();
+        var clock = Stopwatch.StartNew();
+        var media = await decoder.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
+        var sha = await Sha256.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
+        var result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), media.ToRecordingInfo(Path.GetFileName(path), sha),
+            options, null, timings, cancellationToken).ConfigureAwait(false);
+        var peakBeforeWrite = ReadPeakRssMegabytes();
+        var writeStart = Stopwatch.GetTimestamp();
+        await writer(result, outputFolder, cancellationToken).ConfigureAwait(false);
+        timings.AddWriting(Stopwatch.GetElapsedTime(writeStart));
+        var endToEnd = clock.Elapsed.TotalSeconds;
+
+        return new BenchmarkMeasurement
+        {
+            AudioSeconds = samples / (double)AudioDecoder.SampleRate,
+            DecodeSeconds = decodeSeconds,
+            ModelSeconds = timings.Model.TotalSeconds,
+            CtcSeconds = timings.CtcDecoding.TotalSeconds,
+            PostSeconds = timings.PostProcessing.TotalSeconds,
+            WriteSeconds = timings.Writing.TotalSeconds,
+            EndToEndSeconds = endToEnd,
+            PeakRssMegabytes = ReadPeakRssMegabytes(),
+            PeakRssBeforeWriteMegabytes = peakBeforeWrite,
+            Words = result.Transcript.Words.Count,
+            Device = result.Processing.Device,
+        };
+    }
+
+    /// <summary>VmHWM of this process from /proc/self/status, in MB (0 where /proc is not available).</summary>
+    public static double ReadPeakRssMegabytes()
+    {
+        const string file = "/proc/self/status";
+        if (!File.Exists(file)) return 0;
+        foreach (var line in File.ReadLines(file))
+        {
+            if (!line.StartsWith("VmHWM:", StringComparison.Ordinal)) continue;
+            var kb = double.Parse(line["VmHWM:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+            return Math.Round(kb / 1024, 1);
+        }
+        return 0;
+    }
+}

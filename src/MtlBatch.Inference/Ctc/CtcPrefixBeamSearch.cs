@@ -1,0 +1,145 @@
+namespace MtlBatch.Inference.Ctc;
+
+/// <summary>
+/// CTC prefix beam search (Hannun et al. 2014) over log-probabilities [frames, vocab] with blank at index 0,
+/// without a language model. Returns the most probable label sequence; <see cref="CtcAligner"/> gives its frames.
+/// A beam width of 1 is plain greedy (best-path) decoding.
+/// </summary>
+public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2)
+{
+    public const int Blank = 0;
+
+    public int BeamWidth { get; } = beamWidth >= 1 ? beamWidth : throw new ArgumentOutOfRangeException(nameof(beamWidth));
+
+    public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab)
+    {
+        if (logProbs.Length < frames * vocab) throw new ArgumentException("logProbs is shorter than frames x vocab.", nameof(logProbs));
+        return BeamWidth == 1 ? Greedy(logProbs, frames, vocab) : Beam(logProbs, frames, vocab);
+    }
+
+    /// <summary>Best path: argmax per frame, merge repeats, drop blanks.</summary>
+    public static int[] Greedy(ReadOnlySpan<float> logProbs, int frames, int vocab)
+    {
+        var result = new List<int>();
+        var previous = Blank;
+        for (var t = 0; t < frames; t++)
+        {
+            var best = ArgMax(logProbs.Slice(t * vocab, vocab));
+            if (best != Blank && best != previous) result.Add(best);
+            previous = best;
+        }
+        return [.. result];
+    }
+
+    internal static int ArgMax(ReadOnlySpan<float> row)
+    {
+        var best = 0;
+        for (var i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
+        return best;
+    }
+
+    private sealed class Prefix(Prefix? parent, int token)
+    {
+        public Prefix? Parent { get; } = parent;
+        public int Token { get; } = token;
+        private Dictionary<int, Prefix>? _children;
+
+        // Prefixes are canonical trie nodes: the same label sequence is always the same object, so merging is by reference.
+        public Prefix Child(int token)
+        {
+            _children ??= new Dictionary<int, Prefix>(2);
+            if (!_children.TryGetValue(token, out var child)) _children[token] = child = new Prefix(this, token);
+            return child;
+        }
+    }
+
+    private struct Score
+    {
+        public double Blank;    // log P(prefix, path ends in blank)
+        public double NonBlank; // log P(prefix, path ends in its last label)
+        public readonly double Total => LogAdd(Blank, NonBlank);
+    }
+
+    private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab)
+    {
+        var root = new Prefix(null, -1);
+        var beams = new List<(Prefix Prefix, Score Score)> { (root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
+        var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
+        var candidates = new List<int>(vocab);
+
+        for (var t = 0; t < frames; t++)
+        {
+            var row = logProbs.Slice(t * vocab, vocab);
+            SelectCandidates(row, candidates);
+            next.Clear();
+
+            foreach (var (prefix, score) in beams)
+            {
+                var total = score.Total;
+                // Stay on the prefix: emit blank, or repeat its last label (merged by CTC).
+                var same = next.GetValueOrDefault(prefix, Empty);
+                same.Blank = LogAdd(same.Blank, total + row[Blank]);
+                if (prefix.Token >= 0) same.NonBlank = LogAdd(same.NonBlank, score.NonBlank + row[prefix.Token]);
+                next[prefix] = same;
+
+                foreach (var c in candidates)
+                {
+                    var child = prefix.Child(c);
+                    var s = next.GetValueOrDefault(child, Empty);
+                    // A repeated label needs a blank in between; otherwise any path may extend.
+                    s.NonBlank = LogAdd(s.NonBlank, (c == prefix.Token ? score.Blank : total) + row[c]);
+                    next[child] = s;
+                }
+            }
+
+            beams.Clear();
+            foreach (var kv in next) beams.Add((kv.Key, kv.Value));
+            beams.Sort(static (a, b) => b.Score.Total.CompareTo(a.Score.Total));
+            if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
+        }
+
+        var tokens = new List<int>();
+        for (var p = beams[0].Prefix; p.Parent is not null; p = p.Parent) tokens.Add(p.Token);
+        tokens.Reverse();
+        return [.. tokens];
+    }
+
+    /// <summary>
+    /// Labels worth extending at this frame: the most probable non-blank labels, at most <see cref="BeamWidth"/> of them,
+    /// until they and the blank hold 99.9 % of the mass, and none less likely than the best label by more than the prune
+    /// ratio. On the peaky posteriors of a trained CTC model most frames keep zero or one candidate, which is what makes
+    /// the search cheap.
+    /// </summary>
+    private void SelectCandidates(ReadOnlySpan<float> row, List<int> candidates)
+    {
+        candidates.Clear();
+        var max = row[ArgMax(row)];
+        var floor = max - pruneLogRatio;
+        // One pass: keep the BeamWidth most probable non-blank labels above the floor, sorted by probability (insertion sort).
+        Span<int> top = stackalloc int[Math.Min(BeamWidth, row.Length)];
+        var count = 0;
+        for (var c = 1; c < row.Length; c++)
+        {
+            var p = row[c];
+            if (p < floor || count == top.Length && p <= row[top[count - 1]]) continue;
+            var i = count < top.Length ? count++ : count - 1;
+            while (i > 0 && row[top[i - 1]] < p) { top[i] = top[i - 1]; i--; }
+            top[i] = c;
+        }
+        var mass = Math.Exp(row[Blank]);
+        for (var i = 0; i < count && mass < 0.999; i++)
+        {
+            candidates.Add(top[i]);
+            mass += Math.Exp(row[top[i]]);
+        }
+    }
+
+    private static readonly Score Empty = new() { Blank = double.NegativeInfinity, NonBlank = double.NegativeInfinity };
+
+    internal static double LogAdd(double a, double b)
+    {
+        if (double.IsNegativeInfinity(a)) return b;
+        if (double.IsNegativeInfinity(b)) return a;
+        return a > b ? a + Math.Log(1 + Math.Exp(b - a)) : b + Math.Log(1 + Math.Exp(a - b));
+    }
+}

@@ -1,0 +1,62 @@
+namespace MtlBatch.Inference;
+
+/// <summary>Tuning of everything after the network. Bound from configuration section <c>Analysis:PostProcessing</c>.</summary>
+public sealed class PostProcessingOptions
+{
+    public const string SectionName = "Analysis:PostProcessing";
+
+    public VadOptions Vad { get; set; } = new();
+    public DiarizationOptions Diarization { get; set; } = new();
+    public EmotionOptions Emotion { get; set; } = new();
+    public TranscriptionOptions Transcription { get; set; } = new();
+}
+
+/// <summary>Voice activity from the vad head: hysteresis on sigmoid(logit), then duration rules.</summary>
+public sealed class VadOptions
+{
+    /// <summary>Speech starts when the probability rises to this value.</summary>
+    public double Onset { get; set; } = 0.5;
+    /// <summary>Speech ends when the probability falls below this value (lower than onset: no flicker).</summary>
+    public double Offset { get; set; } = 0.35;
+    /// <summary>Pauses shorter than this inside speech are bridged (a breath is not a turn change).</summary>
+    public double MinSilenceSeconds { get; set; } = 0.3;
+    /// <summary>Speech shorter than this (after bridging) is dropped as a click or noise burst.</summary>
+    public double MinSpeechSeconds { get; set; } = 0.2;
+}
+
+/// <summary>Speaker clustering over pooled window embeddings.</summary>
+public sealed class DiarizationOptions
+{
+    /// <summary>Window of speaker frames pooled into one embedding (1.5 s: enough speech for a stable voice print, short enough for quick turns).</summary>
+    public double WindowSeconds { get; set; } = 1.5;
+    /// <summary>Hop between windows (half a window: every frame is covered by two windows).</summary>
+    public double HopSeconds { get; set; } = 0.75;
+    /// <summary>A window counts as speech (and joins clustering) when at least this fraction of its frames is voiced.</summary>
+    public double MinSpeechFraction { get; set; } = 0.5;
+    /// <summary>Average-linkage cosine distance below which clusters are the same speaker (used to decide between 1 and more speakers, and as the stopping rule).</summary>
+    public double DistanceThreshold { get; set; } = 0.5;
+    /// <summary>At most this many windows go into the O(n^2) clustering; longer recordings are sampled (one random window per equal stretch) and every window is then assigned to the nearest centroid.</summary>
+    public int MaxClusteringWindows { get; set; } = 600;
+    /// <summary>Silence between two runs of the same speaker shorter than this stays inside one turn.</summary>
+    public double MaxTurnGapSeconds { get; set; } = 1.0;
+}
+
+/// <summary>Emotion timeline from the emotion head.</summary>
+public sealed class EmotionOptions
+{
+    /// <summary>Moving-average window over per-frame probabilities (about a second: emotions do not flip every 40 ms).</summary>
+    public double SmoothingSeconds { get; set; } = 1.0;
+    /// <summary>Segments shorter than this are merged into a neighbour.</summary>
+    public double MinSegmentSeconds { get; set; } = 1.0;
+}
+
+/// <summary>Incremental CTC decoding across stitched regions.</summary>
+public sealed class TranscriptionOptions
+{
+    /// <summary>A word at the end of a region counts as finished when no character follows it for this long; otherwise it is decoded again with the next region.</summary>
+    public double WordGapSeconds { get; set; } = 0.3;
+    /// <summary>Upper bound of audio carried into the next region (guards against a stream without word boundaries).</summary>
+    public double MaxCarrySeconds { get; set; } = 20;
+    /// <summary>Per frame, labels less likely than the best one by more than this (natural log) are never expanded by the beam search (9.2 = 1e-4).</summary>
+    public double BeamPruneLogRatio { get; set; } = 9.2;
+}
