@@ -19,8 +19,11 @@ public sealed class AnalysisOptions
     public double ChunkSeconds { get; set; } = 30;
     /// <summary>Overlap between consecutive chunks in seconds (context on each side of the kept centre).</summary>
     public double ChunkOverlapSeconds { get; set; } = 2;
-    /// <summary>Chunks per ONNX Runtime call.</summary>
-    public int BatchSize { get; set; } = 4;
+    /// <summary>
+    /// Chunks per ONNX Runtime call; 0 chooses by device: 1 on CPU (measured: batching gains no speed there and costs
+    /// memory, docs/inference.md), 4 on CUDA.
+    /// </summary>
+    public int BatchSize { get; set; }
     /// <summary>CTC beam width; 1 means greedy decoding.</summary>
     public int BeamWidth { get; set; } = 8;
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime decide.</summary>
@@ -33,7 +36,7 @@ public sealed class AnalysisOptions
         if (ChunkSeconds < 4) throw new ArgumentOutOfRangeException(nameof(ChunkSeconds), ChunkSeconds, "must be >= 4");
         if (ChunkOverlapSeconds < 0 || ChunkOverlapSeconds * 2 >= ChunkSeconds)
             throw new ArgumentOutOfRangeException(nameof(ChunkOverlapSeconds), ChunkOverlapSeconds, "must be >= 0 and less than half a chunk");
-        if (BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be >= 1");
+        if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be >= 0 (0 = by device)");
         if (BeamWidth < 1) throw new ArgumentOutOfRangeException(nameof(BeamWidth), BeamWidth, "must be >= 1");
     }
 }

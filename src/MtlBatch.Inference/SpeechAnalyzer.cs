@@ -125,7 +125,7 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
         var geometry = ChunkGeometry.Create(options, description);
         var pass = new RecordingPass(description, geometry, options, postProcessing, timings, onWord);
         var chunk = geometry.ChunkSamples;
-        var batchSize = options.BatchSize;
+        var batchSize = options.BatchSize > 0 ? options.BatchSize : model.Device == "cuda" ? 4 : 1;
         var expectedSamples = Math.Max(1, recording.DurationSeconds * description.SampleRate);
 
         var buffers = new[] { new float[batchSize * chunk], new float[batchSize * chunk] };

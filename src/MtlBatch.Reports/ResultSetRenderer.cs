@@ -19,20 +19,28 @@ public static class ResultSetRenderer
         ResultSchema.Files.Vtt, ResultSchema.Files.Srt, ResultSchema.Files.Report, ResultSchema.Files.Result,
     ];
 
-    public static IReadOnlyList<(string FileName, byte[] Content)> Render(AnalysisResult result, CaptionOptions? captions = null, ReportOptions? report = null)
+    /// <summary>
+    /// Renders lazily, one file per step, so a writer that consumes them one at a time holds only one file in memory
+    /// (a 10-hour recording's result.json is tens of MB). Enumerating twice renders twice.
+    /// </summary>
+    public static IEnumerable<(string FileName, byte[] Content)> Render(AnalysisResult result, CaptionOptions? captions = null, ReportOptions? report = null)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return
-        [
-            (ResultSchema.Files.Transcript, Utf8(MtlJson.Serialize(result.ToTranscriptDocument()))),
-            (ResultSchema.Files.Speakers, Utf8(MtlJson.Serialize(result.ToSpeakersDocument()))),
-            (ResultSchema.Files.Emotions, Utf8(MtlJson.Serialize(result.ToEmotionsDocument()))),
-            (ResultSchema.Files.Vtt, Utf8(Captions.ToWebVtt(result, captions))),
-            (ResultSchema.Files.Srt, Utf8(Captions.ToSrt(result, captions))),
-            (ResultSchema.Files.Report, Utf8(ReportHtml.Render(result, report))),
-            (ResultSchema.Files.Result, Utf8(MtlJson.Serialize(result))),
-        ];
+        return RenderLazily(result, captions, report);
     }
+
+    private static IEnumerable<(string FileName, byte[] Content)> RenderLazily(AnalysisResult result, CaptionOptions? captions, ReportOptions? report)
+    {
+        yield return (ResultSchema.Files.Transcript, Json(result.ToTranscriptDocument()));
+        yield return (ResultSchema.Files.Speakers, Json(result.ToSpeakersDocument()));
+        yield return (ResultSchema.Files.Emotions, Json(result.ToEmotionsDocument()));
+        yield return (ResultSchema.Files.Vtt, Utf8(Captions.ToWebVtt(result, captions)));
+        yield return (ResultSchema.Files.Srt, Utf8(Captions.ToSrt(result, captions)));
+        yield return (ResultSchema.Files.Report, Utf8(ReportHtml.Render(result, report)));
+        yield return (ResultSchema.Files.Result, Json(result));
+    }
+
+    private static byte[] Json<T>(T document) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, MtlJson.Options);
 
     /// <summary>Content type to store each file with (blob uploads).</summary>
     public static string ContentType(string fileName) => Path.GetExtension(fileName) switch
