@@ -88,12 +88,17 @@ public sealed class ArchiveExpander
             yield return openError!;
             yield break;
         }
+        var yielded = 0;
         try
         {
             while (true)
             {
                 var step = await NextAsync(reader, counting, state, cancellationToken).ConfigureAwait(false);
-                if (step.Item is not null) yield return step.Item;
+                if (step.Item is not null)
+                {
+                    yielded++;
+                    yield return step.Item;
+                }
                 if (step.Stop) break;
             }
             _logger.LogInformation("Expanded archive {Archive}: {Entries} entries, {Bytes} bytes decompressed",
@@ -103,6 +108,12 @@ public sealed class ArchiveExpander
         {
             if (reader is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync().ConfigureAwait(false);
             else (reader as IDisposable)?.Dispose();
+        }
+        if (yielded == 0)
+        {
+            // Every upload must end in a result or an error record: an archive with nothing in it must not vanish silently.
+            yield return AudioInput.Failed(archiveRelative, archiveRelative, ErrorCodes.ArchiveRejected,
+                $"'{archiveRelative}' contains no files to analyse (it is empty or holds only folders, hidden files and OS junk).");
         }
     }
 

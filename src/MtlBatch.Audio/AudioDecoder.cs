@@ -308,6 +308,8 @@ public sealed class AudioDecoder
         public static string Clean(string text, string name, string fullPath, string safePath)
         {
             var cleaned = text.Replace(safePath, name, StringComparison.Ordinal).Replace(fullPath, name, StringComparison.Ordinal).Trim();
+            // ffmpeg prefixes messages with its context's memory address ("[mp3 @ 0x55c36a7875c0]"): noise in error.json.
+            cleaned = System.Text.RegularExpressions.Regex.Replace(cleaned, @" @ 0x[0-9a-fA-F]+\]", "]");
             cleaned = string.Join(" | ", cleaned.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
             if (cleaned.Length == 0) return "no details from ffmpeg";
             return cleaned.Length <= 600 ? cleaned : string.Concat(cleaned.AsSpan(0, 600), "…");

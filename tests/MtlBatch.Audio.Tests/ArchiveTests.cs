@@ -70,6 +70,24 @@ public sealed class ArchiveTests : IDisposable
         return path;
     }
 
+    [Fact]
+    public async Task An_archive_with_nothing_to_analyse_is_one_archive_rejected_item_not_silence()
+    {
+        var path = Path.Combine(_dir.Path, "junk.zip");
+        using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
+        {
+            zip.CreateEntry("folder/");
+            using (var s = zip.CreateEntry("__MACOSX/._a.wav").Open()) s.Write("resource fork"u8);
+            using (var s = zip.CreateEntry(".DS_Store").Open()) s.Write(new byte[16]);
+        }
+
+        var items = await AllAsync(Expander().ExpandAsync(path, CancellationToken.None));
+
+        var only = Assert.Single(items);
+        Assert.Equal(("junk.zip", ErrorCodes.ArchiveRejected), (only.RelativeName, only.Error?.Code));
+        Assert.Contains("no files to analyse", only.Error!.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<List<AudioInput>> AllAsync(IAsyncEnumerable<AudioInput> items)
     {
         var list = new List<AudioInput>();

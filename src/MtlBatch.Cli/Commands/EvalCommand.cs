@@ -20,14 +20,17 @@ public sealed class EvalCommand : ICliCommand
         var conversations = new Option<int>("--conversations") { Description = "At most this many conversations (0 = all)." };
         var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
         var device = new Option<DevicePreference>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => DevicePreference.Auto };
+        var lm = new Option<string?>("--lm") { Description = "Character LM file, or off (default: <model>.charlm next to the model when present)." };
+        var lmWeight = new Option<double>("--lm-weight") { Description = "LM weight alpha (0 = off).", DefaultValueFactory = _ => new TranscriptionOptions().LmWeight };
+        var lmBonus = new Option<double>("--lm-bonus") { Description = "LM length bonus beta per character.", DefaultValueFactory = _ => new TranscriptionOptions().LmLengthBonus };
 
         var command = new Command("eval", "Evaluate a model: CER, WER, PER, speaker EER, emotion accuracy/F1, VAD F1, DER.");
-        foreach (var o in new Option[] { model, set, output, manifest, limit, conversations, beam, device }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, set, output, manifest, limit, conversations, beam, device, lm, lmWeight, lmBonus }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
             var modelPath = parse.GetValue(model)?.FullName ?? ModelLocator.FindDefault();
-            using var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = parse.GetValue(device) }, logging);
+            using var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = parse.GetValue(device), LanguageModelPath = parse.GetValue(lm) }, logging);
             var evaluator = new ModelEvaluator(factory, logging.CreateLogger<ModelEvaluator>());
             var report = await evaluator.EvaluateAsync(parse.GetValue(set)!.FullName, new EvaluationOptions
             {
@@ -35,6 +38,8 @@ public sealed class EvalCommand : ICliCommand
                 MaxUtterances = parse.GetValue(limit),
                 MaxConversations = parse.GetValue(conversations),
                 BeamWidth = parse.GetValue(beam),
+                LmWeight = parse.GetValue(lmWeight),
+                LmLengthBonus = parse.GetValue(lmBonus),
             }, ct).ConfigureAwait(false);
             Print(report);
             if (parse.GetValue(output) is { } file)
