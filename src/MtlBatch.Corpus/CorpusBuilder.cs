@@ -89,7 +89,7 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
             await Parallel.ForEachAsync(Enumerable.Range(0, options.Conversations), new ParallelOptions { MaxDegreeOfParallelism = options.Jobs, CancellationToken = cancellationToken }, async (index, ct) =>
             {
                 var random = new Random(options.Seed * 104729 + index);
-                conversations.Add(await BuildConversationAsync($"c{index:D4}", random, heldDialogue, testSpeakers, synth, augmenter, babble, root, ct).ConfigureAwait(false));
+                conversations.Add(await BuildConversationAsync($"c{index:D4}", random, heldDialogue, testSpeakers, synth, babble, root, ct).ConfigureAwait(false));
                 progress?.Report(("conversations", Interlocked.Increment(ref convDone), options.Conversations));
             }).ConfigureAwait(false);
             await ManifestIo.WriteLinesAsync(Path.Combine(root, "conversations.jsonl"), conversations.OrderBy(c => c.Id, StringComparer.Ordinal), cancellationToken).ConfigureAwait(false);
@@ -195,16 +195,14 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
         };
     }
 
-    private static async Task<ConversationEntry> BuildConversationAsync(string id, Random random, string[] sentences, SpeakerIdentity[] pool,
-        Synthesizer synth, Augmenter augmenter, IReadOnlyList<float[]> babble, string root, CancellationToken ct)
+    private static Task<ConversationEntry> BuildConversationAsync(string id, Random random, string[] sentences, SpeakerIdentity[] pool,
+        Synthesizer synth, IReadOnlyList<float[]> babble, string root, CancellationToken ct)
     {
         var count = 2 + random.Next(3);
         var cast = pool.OrderBy(_ => random.Next()).Take(count).ToArray();
         var mood = cast.ToDictionary(s => s.Id, _ => "neutral");
         var turns = 10 + random.Next(8);
-        var telephone = random.NextDouble() < 0.3;
-        var pieces = new List<(float[] Audio, int Offset, SpeakerIdentity Speaker, string Text, string Emotion)>();
-        var cursor = (int)(0.3 * Synthesizer.SampleRate);
+        var script = new List<(SpeakerIdentity Speaker, string Text, string Emotion)>();
         SpeakerIdentity? previous = null;
         for (var t = 0; t < turns; t++)
         {
@@ -212,14 +210,66 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
             var speaker = candidates[random.Next(candidates.Length)];
             // Emotions drift: a speaker changes mood now and then and keeps it for a while.
             if (random.NextDouble() < 0.3) mood[speaker.Id] = Emotions.Labels[random.Next(Emotions.Labels.Count)];
-            var text = sentences[random.Next(sentences.Length)];
-            var audio = await synth.SynthesizeAsync(text, speaker, Emotions.Sample(mood[speaker.Id], random),
-                new ChannelEffects(Telephone: telephone), ct).ConfigureAwait(false);
+            script.Add((speaker, sentences[random.Next(sentences.Length)], mood[speaker.Id]));
+            previous = speaker;
+        }
+        return RenderConversationAsync(id, random, script, telephone: random.NextDouble() < 0.3, synth, babble, root, ct);
+    }
+
+    /// <summary>
+    /// The bundled demo recording: a scripted support call between an agent and a customer whose mood goes from
+    /// neutral to angry to happy, with a supervisor joining, spoken by held-out identities (never trained on).
+    /// </summary>
+    public async Task<ConversationEntry> BuildSampleConversationAsync(string folder, int seed, CancellationToken cancellationToken)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "mtlbatch-sample-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(work, "conversations"));
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var held = SpeakerCatalog.Build(seed).Where(s => s.HeldOut).ToArray();
+            SpeakerIdentity agent = held.First(s => s.Engine == SynthesisEngine.Espeak && s.Voice.Contains("+f", StringComparison.Ordinal)),
+                customer = held.First(s => s.Engine == SynthesisEngine.Flite), supervisor = held.First(s => s.Engine == SynthesisEngine.Espeak && s != agent);
+            var script = new List<(SpeakerIdentity, string, string)>
+            {
+                (agent, "thank you for calling northwind my name is sarah how can i help you today", "happy"),
+                (customer, "hello i'm calling about my internet connection it keeps disconnecting", "neutral"),
+                (agent, "i'm sorry to hear that could you please confirm your full name", "neutral"),
+                (customer, "it's james wilson and this is the third time i've called about it", "angry"),
+                (customer, "i have been waiting since monday and nobody has fixed anything", "angry"),
+                (agent, "i understand you're frustrated let me check that for you", "neutral"),
+                (supervisor, "hello james this is the team manager i can send an engineer tomorrow morning", "neutral"),
+                (customer, "tomorrow morning is perfect thank you so much", "happy"),
+                (agent, "you're welcome is there anything else i can help you with today", "happy"),
+                (customer, "no that's everything have a lovely day", "happy"),
+            };
+            var synth = new Synthesizer(_runner, work);
+            var rendered = await RenderConversationAsync("conversation", new Random(seed), script, telephone: false, synth, [], work, cancellationToken).ConfigureAwait(false);
+            File.Move(Path.Combine(work, rendered.Audio), Path.Combine(folder, "conversation.wav"), overwrite: true);
+            var entry = rendered with { Audio = "conversation.wav" };
+            await ManifestIo.WriteLinesAsync(Path.Combine(folder, "conversation.reference.jsonl"), [entry], cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Sample conversation: {Duration:F1} s, {Segments} turns, speakers {Speakers}", entry.Duration, entry.Segments.Count,
+                string.Join(", ", entry.Segments.Select(s => s.Speaker).Distinct()));
+            return entry;
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static async Task<ConversationEntry> RenderConversationAsync(string id, Random random, IReadOnlyList<(SpeakerIdentity Speaker, string Text, string Emotion)> script,
+        bool telephone, Synthesizer synth, IReadOnlyList<float[]> babble, string root, CancellationToken ct)
+    {
+        var pieces = new List<(float[] Audio, int Offset, SpeakerIdentity Speaker, string Text, string Emotion)>();
+        var cursor = (int)(0.3 * Synthesizer.SampleRate);
+        foreach (var (speaker, text, emotion) in script)
+        {
+            var audio = await synth.SynthesizeAsync(text, speaker, Emotions.Sample(emotion, random), new ChannelEffects(Telephone: telephone), ct).ConfigureAwait(false);
             var gap = random.NextDouble() < 0.15 ? -(0.2 + random.NextDouble() * 0.3) : 0.2 + random.NextDouble() * 0.8;
             var offset = Math.Max(0, cursor + (int)(gap * Synthesizer.SampleRate));
-            pieces.Add((audio, offset, speaker, text, mood[speaker.Id]));
-            cursor = offset + audio.Length;
-            previous = speaker;
+            pieces.Add((audio, offset, speaker, text, emotion));
+            cursor = Math.Max(cursor, offset + audio.Length);
         }
         var mix = new float[cursor + (int)(0.5 * Synthesizer.SampleRate)];
         var segments = new List<ConversationSegment>();

@@ -59,4 +59,11 @@ public sealed class TranscriptionOptions
     public double MaxCarrySeconds { get; set; } = 20;
     /// <summary>Per frame, labels less likely than the best one by more than this (natural log) are never expanded by the beam search (9.2 = 1e-4).</summary>
     public double BeamPruneLogRatio { get; set; } = 9.2;
+    /// <summary>
+    /// Alpha: weight of the character LM's log-probability in the beam search (shallow fusion, see docs/inference.md,
+    /// "Language model"). 0 switches the LM off. Used only when the model has a <c>.charlm</c> next to it and the beam is wider than 1.
+    /// </summary>
+    public double LmWeight { get; set; } = 1.0;
+    /// <summary>Beta: bonus per character scored by the LM, which offsets the LM's per-character cost (otherwise the LM favours dropping characters).</summary>
+    public double LmLengthBonus { get; set; } = 2.0;
 }

@@ -13,9 +13,17 @@ namespace MtlBatch.Inference;
 /// call (the next batch is read while the current one runs), stitched into one frame stream and decoded region by region.
 /// Memory stays flat in the recording's duration (see docs/inference.md). Thread-safe: each call has its own state.
 /// </summary>
-public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions postProcessing, ILogger<SpeechAnalyzer>? logger = null) : ISpeechAnalyzer
+/// <param name="languageModel">Character LM fused into the word beam search (weights from <see cref="TranscriptionOptions"/>); null = none.</param>
+public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions postProcessing, ILogger<SpeechAnalyzer>? logger = null,
+    Ctc.CharNgramLm? languageModel = null) : ISpeechAnalyzer
 {
     private readonly ILogger _logger = logger ?? NullLogger<SpeechAnalyzer>.Instance;
+    private readonly Ctc.CtcLmFusion? _fusion = languageModel is not null && postProcessing.Transcription.LmWeight != 0
+        ? new Ctc.CtcLmFusion(languageModel, model.Description.Chars, postProcessing.Transcription.LmWeight, postProcessing.Transcription.LmLengthBonus)
+        : null;
+
+    /// <summary>The LM fusion the word decoder uses, or null when decoding is acoustic only.</summary>
+    public Ctc.CtcLmFusion? LanguageModel => _fusion;
 
     public string Device => model.Device;
     public ModelInfo Model => model.Description.ToModelInfo();
@@ -123,7 +131,7 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
         options.Validate();
         var description = model.Description;
         var geometry = ChunkGeometry.Create(options, description);
-        var pass = new RecordingPass(description, geometry, options, postProcessing, timings, onWord);
+        var pass = new RecordingPass(description, geometry, options, postProcessing, timings, onWord, _fusion);
         var chunk = geometry.ChunkSamples;
         var batchSize = options.BatchSize > 0 ? options.BatchSize : model.Device == "cuda" ? 4 : 1;
         var expectedSamples = Math.Max(1, recording.DurationSeconds * description.SampleRate);

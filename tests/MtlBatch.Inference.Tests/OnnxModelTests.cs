@@ -6,11 +6,14 @@ namespace MtlBatch.Inference.Tests;
 
 public class OnnxModelTests
 {
-    [Fact]
-    public void Onnx_runtime_matches_pytorch_on_every_head()
+    /// <summary>The parity files are written by models/training/export.py --parity-out from the PyTorch model.</summary>
+    [Theory]
+    [InlineData("models/dev/mtl-untrained.onnx", "models/dev/mtl-untrained.parity.json")]
+    [InlineData("models/mtl-small.onnx", "models/mtl-small.parity.json")]
+    public void Onnx_runtime_matches_pytorch_on_every_head(string modelPath, string parityPath)
     {
-        using var factory = MtlModelFactory.FromPath(TestPaths.DevModel, new MtlModelOptions { Device = DevicePreference.Cpu });
-        using var parity = JsonDocument.Parse(File.ReadAllText(TestPaths.DevParity));
+        using var factory = MtlModelFactory.FromPath(Path.Combine(TestPaths.RepoRoot, modelPath), new MtlModelOptions { Device = DevicePreference.Cpu });
+        using var parity = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, parityPath)));
         var tolerance = parity.RootElement.GetProperty("tolerance").GetDouble();
         Assert.True(tolerance <= 1e-3);
         var cases = parity.RootElement.GetProperty("cases").EnumerateArray().ToList();

@@ -26,10 +26,11 @@ public sealed class AnalyzeCommand : ICliCommand
         var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
         var batchSize = new Option<int?>("--batch-size") { Description = "Chunks (30 s each) per ONNX Runtime call (default: 1 on CPU, where batching gains nothing and costs ~80 MB per chunk; 4 on CUDA)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
+        var lm = new Option<string?>("--lm") { Description = "Character LM file, or off (default: <model>.charlm next to the model when present; weights from Analysis__PostProcessing__Transcription__LmWeight/LmLengthBonus)." };
 
         var command = new Command("analyze", "Analyse recordings: words with times and confidences, speaker turns, emotion timeline.");
         command.Arguments.Add(input);
-        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var options = new AnalysisOptions
@@ -38,12 +39,12 @@ public sealed class AnalyzeCommand : ICliCommand
                 MaxSpeakers = parse.GetValue(maxSpeakers), Channels = parse.GetValue(channels), BeamWidth = parse.GetValue(beam),
                 IntraOpThreads = parse.GetValue(threads), BatchSize = parse.GetValue(batchSize) ?? 0,
             };
-            return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, ct).ConfigureAwait(false);
+            return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(lm), ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, string? languageModel, CancellationToken cancellationToken)
     {
         using var logging = CliLogging.Create();
         var logger = logging.CreateLogger<AnalyzeCommand>();
@@ -68,7 +69,9 @@ public sealed class AnalyzeCommand : ICliCommand
         MtlModelFactory factory;
         try
         {
-            factory = MtlModelFactory.FromPath(options.ModelPath ?? ModelLocator.FindDefault(), MtlModelOptions.From(options), logging);
+            var modelOptions = MtlModelOptions.From(options);
+            modelOptions.LanguageModelPath = languageModel;
+            factory = MtlModelFactory.FromPath(options.ModelPath ?? ModelLocator.FindDefault(), modelOptions, logging);
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
         {

@@ -2,19 +2,22 @@ namespace MtlBatch.Inference.Ctc;
 
 /// <summary>
 /// CTC prefix beam search (Hannun et al. 2014) over log-probabilities [frames, vocab] with blank at index 0,
-/// without a language model. Returns the most probable label sequence; <see cref="CtcAligner"/> gives its frames.
-/// A beam width of 1 is plain greedy (best-path) decoding.
+/// optionally with a character language model by shallow fusion (<see cref="CtcLmFusion"/>). Returns the most probable label
+/// sequence; <see cref="CtcAligner"/> gives its frames. A beam width of 1 is plain greedy (best-path) decoding, without the LM.
 /// </summary>
-public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2)
+public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2, CtcLmFusion? lm = null)
 {
     public const int Blank = 0;
 
     public int BeamWidth { get; } = beamWidth >= 1 ? beamWidth : throw new ArgumentOutOfRangeException(nameof(beamWidth));
 
-    public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab)
+    public CtcLmFusion? LanguageModel { get; } = lm;
+
+    /// <param name="precedingText">Transcript already committed before these frames: the LM's context (null = start of a sentence).</param>
+    public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText = null)
     {
         if (logProbs.Length < frames * vocab) throw new ArgumentException("logProbs is shorter than frames x vocab.", nameof(logProbs));
-        return BeamWidth == 1 ? Greedy(logProbs, frames, vocab) : Beam(logProbs, frames, vocab);
+        return BeamWidth == 1 ? Greedy(logProbs, frames, vocab) : Beam(logProbs, frames, vocab, precedingText);
     }
 
     /// <summary>Best path: argmax per frame, merge repeats, drop blanks.</summary>
@@ -38,17 +41,27 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         return best;
     }
 
-    private sealed class Prefix(Prefix? parent, int token)
+    private sealed class Prefix(Prefix? parent, int token, ulong lmState, double lmScore)
     {
         public Prefix? Parent { get; } = parent;
         public int Token { get; } = token;
+        /// <summary>LM context after this prefix (0 without an LM).</summary>
+        public ulong LmState { get; } = lmState;
+        /// <summary>Fused LM score of the last label, added on every path that enters this prefix (0 without an LM).</summary>
+        public double LmScore { get; } = lmScore;
         private Dictionary<int, Prefix>? _children;
 
-        // Prefixes are canonical trie nodes: the same label sequence is always the same object, so merging is by reference.
-        public Prefix Child(int token)
+        // Prefixes are canonical trie nodes: the same label sequence is always the same object, so merging is by reference,
+        // and the node is also the cache of its LM score: each extension is scored once per decode.
+        public Prefix Child(int token, CtcLmFusion? lm)
         {
             _children ??= new Dictionary<int, Prefix>(2);
-            if (!_children.TryGetValue(token, out var child)) _children[token] = child = new Prefix(this, token);
+            if (!_children.TryGetValue(token, out var child))
+            {
+                ulong state = 0; double score = 0;
+                if (lm is not null) score = lm.Extend(LmState, token, out state);
+                _children[token] = child = new Prefix(this, token, state, score);
+            }
             return child;
         }
     }
@@ -60,9 +73,9 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         public readonly double Total => LogAdd(Blank, NonBlank);
     }
 
-    private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab)
+    private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText)
     {
-        var root = new Prefix(null, -1);
+        var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? 0, 0);
         var beams = new List<(Prefix Prefix, Score Score)> { (root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
         var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
         var candidates = new List<int>(vocab);
@@ -84,10 +97,10 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
 
                 foreach (var c in candidates)
                 {
-                    var child = prefix.Child(c);
+                    var child = prefix.Child(c, LanguageModel);
                     var s = next.GetValueOrDefault(child, Empty);
                     // A repeated label needs a blank in between; otherwise any path may extend.
-                    s.NonBlank = LogAdd(s.NonBlank, (c == prefix.Token ? score.Blank : total) + row[c]);
+                    s.NonBlank = LogAdd(s.NonBlank, (c == prefix.Token ? score.Blank : total) + row[c] + child.LmScore);
                     next[child] = s;
                 }
             }

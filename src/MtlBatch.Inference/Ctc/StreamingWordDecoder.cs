@@ -8,7 +8,9 @@ public sealed record DecodedWord(string Text, double Start, double End, double C
 /// Decodes character CTC log-probabilities region by region (as the stitcher emits them) into words, keeping memory flat:
 /// each region is beam-searched and aligned, the words that are certainly finished are committed, and only the frames of
 /// an unfinished last word are carried into the next region and decoded again together with it. A word that straddles a
-/// region boundary is therefore decoded once, from contiguous frames.
+/// region boundary is therefore decoded once, from contiguous frames. With a language model, each decode starts from the LM
+/// context of the words committed so far (their last characters and a word boundary), so the carried word is scored in the
+/// same context as if the recording had been decoded in one piece.
 /// </summary>
 public sealed class StreamingWordDecoder
 {
@@ -24,9 +26,10 @@ public sealed class StreamingWordDecoder
     private long _bufferStart; // global CTC frame of buffer row 0
 
     private readonly Action<DecodedWord>? _onWord;
+    private string _committedTail = ""; // last characters of the committed words: the LM context of the next decode
 
     public StreamingWordDecoder(IReadOnlyList<string> chars, double ctcFrameShift, int beamWidth, TranscriptionOptions? options = null,
-        Action<DecodedWord>? onWord = null)
+        Action<DecodedWord>? onWord = null, CtcLmFusion? languageModel = null)
     {
         _onWord = onWord;
         _chars = chars;
@@ -34,7 +37,7 @@ public sealed class StreamingWordDecoder
         _space = IndexOf(chars, " ");
         _frameShift = ctcFrameShift;
         _options = options ?? new TranscriptionOptions();
-        _search = new CtcPrefixBeamSearch(beamWidth, _options.BeamPruneLogRatio);
+        _search = new CtcPrefixBeamSearch(beamWidth, _options.BeamPruneLogRatio, languageModel);
         _buffer = new float[_vocab * 1024];
     }
 
@@ -50,7 +53,7 @@ public sealed class StreamingWordDecoder
         if (logProbs.Length < frames * _vocab) throw new ArgumentException("Region is shorter than frames x vocab.", nameof(logProbs));
         Append(logProbs[..(frames * _vocab)], frames);
         var span = _buffer.AsSpan(0, _bufferedFrames * _vocab);
-        var tokens = _search.Decode(span, _bufferedFrames, _vocab);
+        var tokens = _search.Decode(span, _bufferedFrames, _vocab, _committedTail);
         var aligned = CtcAligner.Align(span, _bufferedFrames, _vocab, tokens);
 
         var carryFrom = CommitPoint(aligned, isLast, out var commitTokens);
@@ -98,6 +101,8 @@ public sealed class StreamingWordDecoder
                 var word = new DecodedWord(text.ToString(), (_bufferStart + first) * _frameShift, (_bufferStart + last + 1) * _frameShift, confidenceSum / count);
                 _words.Add(word);
                 _onWord?.Invoke(word);
+                var tail = _committedTail.Length == 0 ? word.Text : _committedTail + " " + word.Text;
+                _committedTail = tail.Length > 32 ? tail[^32..] : tail;
             }
             text.Clear(); first = -1; confidenceSum = 0; count = 0;
         }

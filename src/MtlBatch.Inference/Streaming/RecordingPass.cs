@@ -25,13 +25,13 @@ public sealed class RecordingPass
     private long _frames;
 
     public RecordingPass(ModelDescription model, ChunkGeometry geometry, AnalysisOptions options, PostProcessingOptions post, StageTimings? timings,
-        Action<DecodedWord>? onWord = null)
+        Action<DecodedWord>? onWord = null, CtcLmFusion? languageModel = null)
     {
         _model = model;
         _post = post;
         _timings = timings;
         var ctcShift = (double)geometry.CtcFrameSamples / geometry.SampleRate;
-        _words = new StreamingWordDecoder(model.Chars, ctcShift, options.BeamWidth, post.Transcription, onWord);
+        _words = new StreamingWordDecoder(model.Chars, ctcShift, options.BeamWidth, post.Transcription, onWord, languageModel);
         _phonemeDecoder = new StreamingGreedyDecoder(model.Phonemes.Count, _phonemes.Add);
         CtcFrameShift = ctcShift;
         Stitcher = new ChunkStitcher(geometry, CtcPrefixBeamSearch.Blank, IndexOf(model.Chars, " "), OnRegion);

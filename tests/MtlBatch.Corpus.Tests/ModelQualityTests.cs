@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using MtlBatch.Core;
+using MtlBatch.Corpus;
+using MtlBatch.Evaluation;
+using MtlBatch.Inference;
+
+namespace MtlBatch.Corpus.Tests;
+
+/// <summary>
+/// The committed model, scored through the production inference code on a freshly generated set (held-out speakers
+/// and sentences, a different seed from the one the model card was measured on), must stay within the model card's
+/// figures (models/mtl-small.eval.json) plus a stated margin: small sets are noisy.
+/// </summary>
+public sealed class FreshEvaluationSetFixture : IAsyncLifetime
+{
+    public string Folder { get; } = Path.Combine(Path.GetTempPath(), "mtlbatch-quality-" + Guid.NewGuid().ToString("N"));
+    public EvaluationReport Report { get; private set; } = null!;
+    public JsonElement Card { get; private set; }
+
+    public async Task InitializeAsync()
+    {
+        var builder = new CorpusBuilder(NullLogger<CorpusBuilder>.Instance);
+        await builder.BuildAsync(new CorpusBuildOptions
+        {
+            OutputFolder = Folder, TrainHours = 0, ValidUtterances = 0, TestUtterances = 120, Conversations = 3, Seed = 4242, Jobs = 2,
+        }, null, CancellationToken.None);
+        var modelPath = ModelLocator.FindDefault();
+        Card = JsonDocument.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(modelPath, ".eval.json"))).RootElement;
+        using var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = DevicePreference.Cpu });
+        Report = await new ModelEvaluator(factory, NullLogger<ModelEvaluator>.Instance)
+            .EvaluateAsync(Folder, new EvaluationOptions(), CancellationToken.None);
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Folder, true);
+        return Task.CompletedTask;
+    }
+}
+
+public class ModelQualityTests(FreshEvaluationSetFixture set) : IClassFixture<FreshEvaluationSetFixture>
+{
+    private double Card(string name) => set.Card.GetProperty(name).GetDouble();
+
+    [Fact]
+    public void Character_and_word_error_rates_match_the_model_card()
+    {
+        Assert.True(set.Report.Cer <= Card("cer") * 1.5 + 0.03, $"CER {set.Report.Cer:P1} vs card {Card("cer"):P1}");
+        Assert.True(set.Report.Wer <= Card("wer") * 1.5 + 0.05, $"WER {set.Report.Wer:P1} vs card {Card("wer"):P1}");
+        Assert.True(set.Report.Per <= Card("per") * 1.5 + 0.03, $"PER {set.Report.Per:P1} vs card {Card("per"):P1}");
+    }
+
+    [Fact]
+    public void Speaker_emotion_and_voice_activity_match_the_model_card()
+    {
+        Assert.True(set.Report.SpeakerEer <= Card("speakerEer") * 1.5 + 0.04, $"EER {set.Report.SpeakerEer:P1} vs card {Card("speakerEer"):P1}");
+        Assert.True(set.Report.EmotionAccuracy >= Card("emotionAccuracy") - 0.12, $"emotion {set.Report.EmotionAccuracy:P1} vs card {Card("emotionAccuracy"):P1}");
+        Assert.True(set.Report.VadF1 >= Card("vadF1") - 0.05, $"VAD F1 {set.Report.VadF1:F3} vs card {Card("vadF1"):F3}");
+    }
+
+    [Fact]
+    public void Conversations_match_the_model_card()
+    {
+        Assert.Equal(3, set.Report.Conversations);
+        Assert.True(set.Report.ConversationWer <= Card("conversationWer") * 1.5 + 0.06, $"conversation WER {set.Report.ConversationWer:P1} vs card {Card("conversationWer"):P1}");
+        Assert.True(set.Report.Der <= Card("der") * 1.5 + 0.08, $"DER {set.Report.Der:P1} vs card {Card("der"):P1}");
+        Assert.True(set.Report.EmotionTimelineAccuracy >= Card("emotionTimelineAccuracy") - 0.15,
+            $"emotion timeline {set.Report.EmotionTimelineAccuracy:P1} vs card {Card("emotionTimelineAccuracy"):P1}");
+    }
+}
