@@ -21,6 +21,8 @@ public sealed class EvaluationOptions
     /// <summary>Character LM length bonus (beta).</summary>
     public double LmLengthBonus { get; set; } = new TranscriptionOptions().LmLengthBonus;
     public double DerCollarSeconds { get; set; } = 0.25;
+    /// <summary>Post-processing for the conversations (diarization, VAD, emotion); its LM settings are replaced by the two above.</summary>
+    public PostProcessingOptions PostProcessing { get; set; } = new();
 }
 
 /// <summary>The evaluation table (written as JSON by <c>mtlbatch eval</c>).</summary>
@@ -137,10 +139,9 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         if (!File.Exists(path)) return new ConversationScores(0, double.NaN, new DerBreakdown(double.NaN, 0, 0, 0, 0), double.NaN, double.NaN);
         var conversations = await ManifestIo.ReadLinesAsync<ConversationEntry>(path, ct).ConfigureAwait(false);
         if (options.MaxConversations > 0) conversations = [.. conversations.Take(options.MaxConversations)];
-        var analyzer = factory.CreateAnalyzer(new PostProcessingOptions
-        {
-            Transcription = new TranscriptionOptions { LmWeight = options.LmWeight, LmLengthBonus = options.LmLengthBonus },
-        });
+        options.PostProcessing.Transcription.LmWeight = options.LmWeight;
+        options.PostProcessing.Transcription.LmLengthBonus = options.LmLengthBonus;
+        var analyzer = factory.CreateAnalyzer(options.PostProcessing);
         var wer = new ErrorRate();
         double missed = 0, falseAlarm = 0, confusion = 0, scored = 0;
         int countCorrect = 0; long emotionFrames = 0, emotionCorrect = 0;

@@ -12,7 +12,8 @@ public interface ISpeechAnalyzerSource
 }
 
 /// <summary>Loads the model once with <see cref="MtlModelFactory"/> (CUDA with CPU fallback) and shares its session.</summary>
-public sealed class ModelAnalyzerSource(IOptions<AnalysisOptions> options, ILoggerFactory loggerFactory) : ISpeechAnalyzerSource, IDisposable
+public sealed class ModelAnalyzerSource(IOptions<AnalysisOptions> options, IOptions<PostProcessingOptions> postProcessing, ILoggerFactory loggerFactory)
+    : ISpeechAnalyzerSource, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private MtlModelFactory? _factory;
@@ -30,7 +31,7 @@ public sealed class ModelAnalyzerSource(IOptions<AnalysisOptions> options, ILogg
                 // Session creation is CPU-bound and synchronous; keep it off the caller's thread.
                 _factory = await Task.Run(() => MtlModelFactory.FromPath(path, MtlModelOptions.From(options.Value), loggerFactory), cancellationToken)
                     .ConfigureAwait(false);
-                _analyzer = _factory.CreateAnalyzer();
+                _analyzer = _factory.CreateAnalyzer(postProcessing.Value);
             }
             return _analyzer;
         }

@@ -1,3 +1,4 @@
+using MtlBatch.Inference;
 using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
@@ -17,7 +18,8 @@ namespace MtlBatch.Pipeline.Tests;
 public sealed class PipelineHarness : IAsyncDisposable
 {
     private static readonly Lazy<ModelAnalyzerSource> s_model = new(() => new ModelAnalyzerSource(
-        Options.Create(new AnalysisOptions { ModelPath = TestPaths.ModelPath, Device = DevicePreference.Cpu, IntraOpThreads = 1 }), NullLoggerFactory.Instance));
+        Options.Create(new AnalysisOptions { ModelPath = TestPaths.ModelPath, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
+        Options.Create(new PostProcessingOptions()), NullLoggerFactory.Instance));
 
     private readonly ServiceProvider _provider;
     private readonly string _work;

@@ -1,3 +1,4 @@
+using MtlBatch.Inference;
 using System.Collections.Concurrent;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs.Models;
@@ -18,7 +19,8 @@ namespace MtlBatch.Reliability.Tests;
 public sealed class PipelineRig : IAsyncDisposable
 {
     private static readonly Lazy<ModelAnalyzerSource> s_model = new(() => new ModelAnalyzerSource(
-        Options.Create(new AnalysisOptions { ModelPath = RepoPaths.Model, Device = DevicePreference.Cpu, IntraOpThreads = 1 }), NullLoggerFactory.Instance));
+        Options.Create(new AnalysisOptions { ModelPath = RepoPaths.Model, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
+        Options.Create(new PostProcessingOptions()), NullLoggerFactory.Instance));
 
     /// <summary>The process-wide real analyzer (one ONNX session shared by every rig).</summary>
     public static ISpeechAnalyzerSource RealModel => s_model.Value;

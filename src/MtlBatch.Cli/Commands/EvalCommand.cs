@@ -40,6 +40,8 @@ public sealed class EvalCommand : ICliCommand
                 BeamWidth = parse.GetValue(beam),
                 LmWeight = parse.GetValue(lmWeight),
                 LmLengthBonus = parse.GetValue(lmBonus),
+                // Same environment binding as analyze (e.g. Analysis__PostProcessing__Diarization__DistanceThreshold=0.4).
+                PostProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName),
             }, ct).ConfigureAwait(false);
             Print(report);
             if (parse.GetValue(output) is { } file)
