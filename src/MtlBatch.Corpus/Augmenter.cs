@@ -1,3 +1,4 @@
+using MtlBatch.Audio;
 namespace MtlBatch.Corpus;
 
 /// <summary>
@@ -67,6 +68,13 @@ public sealed class Augmenter(ProcessRunner runner, string workFolder)
         return n;
     }
 
+    /// <summary>Writes 16 kHz mono 16-bit PCM (the corpus format).</summary>
+    public static void WriteWav(string path, ReadOnlySpan<float> samples)
+    {
+        using var writer = WavWriter.Create(path, Synthesizer.SampleRate);
+        writer.Write(samples);
+    }
+
     /// <summary>Applies a gain in dB, then hard-clips at full scale (clipping happens when the gain pushes peaks over 1).</summary>
     public static void GainAndClip(float[] samples, double gainDb)
     {
@@ -90,11 +98,11 @@ public sealed class Augmenter(ProcessRunner runner, string workFolder)
         var output = Path.Combine(workFolder, id + ".out.wav");
         try
         {
-            Pcm16Wav.Write(input, samples, Synthesizer.SampleRate);
+            WriteWav(input, samples);
             string[] encode = codec == "mp3" ? ["-c:a", "libmp3lame", "-b:a", "24k"] : ["-c:a", "libopus", "-b:a", "10k"];
             await runner.RunAsync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", input, .. encode, encoded], cancellationToken).ConfigureAwait(false);
             await runner.RunAsync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", encoded, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", output], cancellationToken).ConfigureAwait(false);
-            var (decoded, _) = Pcm16Wav.Read(output);
+            var (decoded, _, _) = WavReader.ReadAll(output);
             // Codecs add priming delay and padding; keep the timeline (and so the labels) aligned with the input.
             var aligned = new float[samples.Length];
             var delay = EstimateDelay(samples, decoded);

@@ -1,3 +1,4 @@
+using MtlBatch.Audio;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -178,7 +179,7 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
         }
 
         var audio = $"audio/{id}.wav";
-        Pcm16Wav.Write(Path.Combine(root, audio), samples, Synthesizer.SampleRate);
+        Augmenter.WriteWav(Path.Combine(root, audio), samples);
         return new UtteranceEntry
         {
             Id = id,
@@ -293,7 +294,7 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
         var peak = Augmenter.Peak(mix);
         if (peak > 0.99) Augmenter.GainAndClip(mix, 20 * Math.Log10(0.9 / peak));
         var path = $"conversations/{id}.wav";
-        Pcm16Wav.Write(Path.Combine(root, path), mix, Synthesizer.SampleRate);
+        Augmenter.WriteWav(Path.Combine(root, path), mix);
         return new ConversationEntry { Id = id, Audio = path, Duration = Math.Round(mix.Length / (double)Synthesizer.SampleRate, 3), Augment = augment, Segments = segments };
     }
 }

@@ -1,3 +1,4 @@
+using MtlBatch.Audio;
 using System.Globalization;
 using System.Security;
 
@@ -30,7 +31,7 @@ public sealed class Synthesizer(ProcessRunner runner, string workFolder)
             if (channel.Telephone) effects.AddRange(["sinc", "300-3400", "rate", "8000"]);
             effects.AddRange(["rate", SampleRate.ToString(Inv), "norm", "-3"]);
             await runner.RunAsync("sox", [raw, "-b", "16", "-e", "signed-integer", clean, .. effects], cancellationToken).ConfigureAwait(false);
-            var (samples, rate) = Pcm16Wav.Read(clean);
+            var (samples, rate, _) = WavReader.ReadAll(clean);
             if (rate != SampleRate) throw new InvalidDataException($"sox produced {rate} Hz, expected {SampleRate}.");
             var gain = MathF.Pow(10, (float)prosody.GainDb / 20f);
             for (var i = 0; i < samples.Length; i++) samples[i] *= gain;

@@ -1,3 +1,4 @@
+using MtlBatch.Audio;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using MtlBatch.Core;
@@ -78,7 +79,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         foreach (var u in utterances)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var (samples, rate) = Pcm16Wav.Read(Path.Combine(corpusFolder, u.Audio));
+            var (samples, rate, _) = WavReader.ReadAll(Path.Combine(corpusFolder, u.Audio));
             if (rate != d.SampleRate) throw new InvalidDataException($"{u.Audio}: {rate} Hz, the model wants {d.SampleRate}.");
             var clock = Stopwatch.StartNew();
             var frames = model.Run(samples, 1, samples.Length, cancellationToken)[0];
@@ -147,7 +148,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         int countCorrect = 0; long emotionFrames = 0, emotionCorrect = 0;
         foreach (var c in conversations)
         {
-            var (samples, _) = Pcm16Wav.Read(Path.Combine(corpusFolder, c.Audio));
+            var (samples, _, _) = WavReader.ReadAll(Path.Combine(corpusFolder, c.Audio));
             var result = await AnalyzeAsync(analyzer, samples, c.Id, ct).ConfigureAwait(false);
             var reference = string.Join(' ', c.Segments.OrderBy(s => s.Start).Select(s => s.Text));
             wer.AddWords(reference, result.Transcript.Text);

@@ -1,3 +1,4 @@
+using MtlBatch.Audio;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Corpus;
 
@@ -51,7 +52,7 @@ public class CorpusBuilderTests(TinyCorpusFixture corpus) : IClassFixture<TinyCo
             Assert.NotEmpty(entries);
             foreach (var e in entries)
             {
-                var (samples, rate) = Pcm16Wav.Read(Path.Combine(corpus.Folder, e.Audio));
+                var (samples, rate, _) = WavReader.ReadAll(Path.Combine(corpus.Folder, e.Audio));
                 Assert.Equal(16000, rate);
                 Assert.InRange(Math.Abs(e.Duration - samples.Length / 16000.0), 0, 0.001);
                 Assert.Equal(TextNormalizer.Normalize(e.Text!), e.Text);
@@ -88,7 +89,7 @@ public class CorpusBuilderTests(TinyCorpusFixture corpus) : IClassFixture<TinyCo
         var conversations = await ManifestIo.ReadLinesAsync<ConversationEntry>(Path.Combine(corpus.Folder, "conversations.jsonl"), Ct);
         var inventory = await ManifestIo.ReadInventoryAsync(Path.Combine(corpus.Folder, "inventory.json"), Ct);
         var c = Assert.Single(conversations);
-        var (samples, _) = Pcm16Wav.Read(Path.Combine(corpus.Folder, c.Audio));
+        var (samples, _, _) = WavReader.ReadAll(Path.Combine(corpus.Folder, c.Audio));
         Assert.InRange(Math.Abs(c.Duration - samples.Length / 16000.0), 0, 0.001);
         Assert.InRange(c.Segments.Select(s => s.Speaker).Distinct().Count(), 2, 4);
         Assert.All(c.Segments, s => Assert.Contains(s.Speaker, inventory.TestSpeakers));
