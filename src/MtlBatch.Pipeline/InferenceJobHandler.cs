@@ -73,7 +73,7 @@ public sealed class InferenceJobHandler(
             return new InferenceOutcome(job.JobId, InferenceStatus.Succeeded);
         }
 
-        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), "mtlbatch-job-" + Guid.NewGuid().ToString("N")));
+        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), WorkFolders.JobPrefix + Guid.NewGuid().ToString("N")));
         try
         {
             var wav = Path.Combine(work.FullName, "decoded.wav");

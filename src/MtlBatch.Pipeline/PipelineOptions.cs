@@ -104,4 +104,10 @@ public sealed class WorkerOptions
 
     /// <summary>Jobs run in parallel. One GPU per worker: 1 keeps the session busy without contention.</summary>
     public int MaxConcurrentJobs { get; set; } = 1;
+
+    /// <summary>
+    /// At start-up the worker deletes job/intake work folders (in Pipeline:WorkDirectory) untouched for this long:
+    /// what a killed worker left behind. Long enough that a live worker's folder on the same machine is never hit.
+    /// </summary>
+    public TimeSpan StaleWorkFolderAge { get; set; } = TimeSpan.FromHours(6);
 }

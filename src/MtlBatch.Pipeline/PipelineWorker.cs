@@ -65,6 +65,7 @@ public sealed class PipelineWorker(
     public async Task<WorkerReport> RunAsync(bool once, CancellationToken cancellationToken)
     {
         var report = new WorkerReport();
+        WorkFolders.SweepStale(pipelineOptions.Value.WorkDirectory ?? Path.GetTempPath(), workerOptions.Value.StaleWorkFolderAge, DateTimeOffset.UtcNow, logger);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Worker started (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
             once, workerOptions.Value.PollInterval, workerOptions.Value.MaxConcurrentJobs);

@@ -68,7 +68,7 @@ public sealed class RecordingIntakeHandler(
         }
 
         var summary = new UploadEntity { Upload = upload, BlobETag = blobETag, ModelVersion = modelVersion };
-        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), "mtlbatch-intake-" + Guid.NewGuid().ToString("N")));
+        var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), WorkFolders.IntakePrefix + Guid.NewGuid().ToString("N")));
         try
         {
             var uploadProblem = CheckUpload(upload, properties.ContentLength);
