@@ -55,6 +55,8 @@ public sealed class InferenceJobHandler(
         if (row?.GetState() == JobState.Succeeded)
         {
             logger.LogInformation("Job {JobId} ({Recording}) already succeeded; duplicate delivery ignored", job.JobId, job.Recording);
+            // A worker killed between the Succeeded write and the clean-up leaves the decoded audio: finish that here.
+            await DeleteDecodedAsync(job, cancellationToken).ConfigureAwait(false);
             return new InferenceOutcome(job.JobId, InferenceStatus.AlreadySucceeded);
         }
         row ??= new JobEntity
@@ -163,13 +165,15 @@ public sealed class InferenceJobHandler(
         await events.PublishAsync(PipelineEvents.Succeeded(row), cancellationToken).ConfigureAwait(false);
         if (!await ledger.TryMarkSucceededAsync(row, cancellationToken).ConfigureAwait(false))
             logger.LogWarning("Job {JobId} was updated by another delivery meanwhile; that delivery records the outcome", job.JobId);
+        await DeleteDecodedAsync(job, cancellationToken).ConfigureAwait(false);
+    }
 
-        if (options.Value.DeleteDecodedAfterSuccess)
-        {
-            var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
-            await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
-                .ConfigureAwait(false);
-        }
+    private async Task DeleteDecodedAsync(InferenceJob job, CancellationToken cancellationToken)
+    {
+        if (!options.Value.DeleteDecodedAfterSuccess) return;
+        var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
+        await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
+            .ConfigureAwait(false);
     }
 
     private async Task FailAsync(JobEntity row, string code, string message, CancellationToken cancellationToken)
