@@ -31,16 +31,39 @@ public static class ResultSetRenderer
 
     private static IEnumerable<(string FileName, byte[] Content)> RenderLazily(AnalysisResult result, CaptionOptions? captions, ReportOptions? report)
     {
-        yield return (ResultSchema.Files.Transcript, Json(result.ToTranscriptDocument()));
-        yield return (ResultSchema.Files.Speakers, Json(result.ToSpeakersDocument()));
-        yield return (ResultSchema.Files.Emotions, Json(result.ToEmotionsDocument()));
-        yield return (ResultSchema.Files.Vtt, Utf8(Captions.ToWebVtt(result, captions)));
-        yield return (ResultSchema.Files.Srt, Utf8(Captions.ToSrt(result, captions)));
-        yield return (ResultSchema.Files.Report, Utf8(ReportHtml.Render(result, report)));
-        yield return (ResultSchema.Files.Result, Json(result));
+        foreach (var name in FileNames) yield return (name, RenderFile(name, result, captions, report));
     }
 
-    private static byte[] Json<T>(T document) => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(document, MtlJson.Options);
+    private static byte[] RenderFile(string fileName, AnalysisResult result, CaptionOptions? captions, ReportOptions? report) => fileName switch
+    {
+        ResultSchema.Files.Vtt => Utf8(Captions.ToWebVtt(result, captions)),
+        ResultSchema.Files.Srt => Utf8(Captions.ToSrt(result, captions)),
+        ResultSchema.Files.Report => Utf8(ReportHtml.Render(result, report)),
+        _ => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(JsonDocumentFor(fileName, result), MtlJson.Options),
+    };
+
+    /// <summary>
+    /// Writes one file of the set to <paramref name="destination"/>; the JSON documents are serialised straight into the
+    /// stream (no whole-file buffer), which keeps a 10-hour recording's write within the memory budget.
+    /// </summary>
+    public static async Task WriteFileAsync(string fileName, AnalysisResult result, Stream destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (fileName.EndsWith(".json", StringComparison.Ordinal))
+            await System.Text.Json.JsonSerializer.SerializeAsync(destination, JsonDocumentFor(fileName, result), MtlJson.Options, cancellationToken).ConfigureAwait(false);
+        else
+            await destination.WriteAsync(RenderFile(fileName, result, null, null), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static object JsonDocumentFor(string fileName, AnalysisResult result) => fileName switch
+    {
+        ResultSchema.Files.Transcript => result.ToTranscriptDocument(),
+        ResultSchema.Files.Speakers => result.ToSpeakersDocument(),
+        ResultSchema.Files.Emotions => result.ToEmotionsDocument(),
+        ResultSchema.Files.Result => result,
+        _ => throw new ArgumentOutOfRangeException(nameof(fileName), fileName, "not a file of the result set"),
+    };
+
 
     /// <summary>Content type to store each file with (blob uploads).</summary>
     public static string ContentType(string fileName) => Path.GetExtension(fileName) switch

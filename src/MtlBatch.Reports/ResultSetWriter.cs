@@ -18,11 +18,11 @@ public static class ResultSetWriter
         logger ??= NullLogger.Instance;
         Directory.CreateDirectory(directory);
         var written = new List<string>();
-        foreach (var (fileName, content) in ResultSetRenderer.Render(result))
+        foreach (var fileName in ResultSetRenderer.FileNames)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var path = Path.Combine(directory, fileName);
-            await WriteAtomicallyAsync(path, content, cancellationToken).ConfigureAwait(false);
+            await WriteAtomicallyAsync(path, (stream, ct) => ResultSetRenderer.WriteFileAsync(fileName, result, stream, ct), cancellationToken).ConfigureAwait(false);
             written.Add(path);
         }
 
@@ -37,7 +37,11 @@ public static class ResultSetWriter
     }
 
     /// <summary>Writes to a hidden temporary sibling, flushes, then renames over <paramref name="path"/>.</summary>
-    public static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    public static Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken) =>
+        WriteAtomicallyAsync(path, (stream, ct) => stream.WriteAsync(content, ct).AsTask(), cancellationToken);
+
+    /// <summary>Like <see cref="WriteAtomicallyAsync(string, byte[], CancellationToken)"/>, with the content streamed by <paramref name="write"/>.</summary>
+    public static async Task WriteAtomicallyAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
@@ -45,7 +49,7 @@ public static class ResultSetWriter
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
             {
-                await stream.WriteAsync(content, cancellationToken).ConfigureAwait(false);
+                await write(stream, cancellationToken).ConfigureAwait(false);
                 await stream.FlushAsync(cancellationToken).ConfigureAwait(false);
                 stream.Flush(flushToDisk: true);
             }
