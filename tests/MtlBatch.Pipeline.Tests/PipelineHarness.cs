@@ -18,7 +18,7 @@ namespace MtlBatch.Pipeline.Tests;
 public sealed class PipelineHarness : IAsyncDisposable
 {
     private static readonly Lazy<ModelAnalyzerSource> s_model = new(() => new ModelAnalyzerSource(
-        Options.Create(new AnalysisOptions { ModelPath = TestPaths.ModelPath, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
+        Options.Create(new AnalysisOptions { ModelPath = RepoPaths.Model, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
         Options.Create(new PostProcessingOptions()), NullLoggerFactory.Instance));
 
     private readonly ServiceProvider _provider;
@@ -54,7 +54,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             ["Storage:ConnectionString"] = Azurite.ConnectionString,
             ["Storage:NamePrefix"] = prefix,
-            ["Analysis:ModelPath"] = TestPaths.ModelPath,
+            ["Analysis:ModelPath"] = RepoPaths.Model,
             ["Analysis:Device"] = "Cpu",
             ["Analysis:IntraOpThreads"] = "1",
             ["Pipeline:WorkDirectory"] = work,

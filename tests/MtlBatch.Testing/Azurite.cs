@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net.Sockets;
 
-namespace MtlBatch.Pipeline.Tests;
+namespace MtlBatch.Testing;
 
 /// <summary>
 /// The real Azurite on 127.0.0.1:10000-10002. scripts/test.sh (and .ci/run) start it before the tests; when it is not
@@ -10,22 +10,29 @@ namespace MtlBatch.Pipeline.Tests;
 public static class Azurite
 {
     public const string ConnectionString = "UseDevelopmentStorage=true";
+
+    /// <summary>Azurite's well-known development key (public; documented by Microsoft). Used to prove keys never reach logs.</summary>
+    public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+    /// <summary>The same account as an explicit connection string holding the AccountKey.</summary>
+    public const string KeyConnectionString =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + AccountKey +
+        ";BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;";
+
     private static readonly Lazy<bool> s_ready = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
 
-    public static void EnsureRunning()
-    {
-        _ = s_ready.Value;
-    }
+    public static void EnsureRunning() => _ = s_ready.Value;
 
     private static bool Start()
     {
         if (Listening()) return true;
-        var script = Path.Combine(TestPaths.RepositoryRoot, "scripts", "azurite.sh");
+        var script = Path.Combine(RepoPaths.Root, "scripts", "azurite.sh");
         using var process = Process.Start(new ProcessStartInfo("bash", [script, "start"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stderr = process.StandardError.ReadToEndAsync();
         process.WaitForExit(60_000);
         if (!Listening())
             throw new InvalidOperationException("Azurite is not running on 127.0.0.1:10000-10002 and scripts/azurite.sh start did not start it: "
-                                                + process.StandardError.ReadToEnd() + " (run: bash scripts/bootstrap.sh && bash scripts/azurite.sh start)");
+                                                + stderr.Result + " (run: bash scripts/bootstrap.sh && bash scripts/azurite.sh start)");
         return true;
     }
 
@@ -42,21 +49,4 @@ public static class Azurite
             return false;
         }
     });
-}
-
-public static class TestPaths
-{
-    public static string RepositoryRoot { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "MtlBatch.sln"))) return dir.FullName;
-        throw new InvalidOperationException("Repository root (MtlBatch.sln) not found above " + AppContext.BaseDirectory);
-    }
-
-    /// <summary>The shipped model when the lead has committed it, else the untrained dev model with the same contract.</summary>
-    public static string ModelPath { get; } = new[] { "models/mtl-small.onnx", "models/dev/mtl-untrained.onnx" }
-        .Select(p => Path.Combine(RepositoryRoot, p)).FirstOrDefault(File.Exists)
-        ?? throw new FileNotFoundException("Neither models/mtl-small.onnx nor models/dev/mtl-untrained.onnx exists.");
 }
