@@ -17,10 +17,6 @@ namespace MtlBatch.Pipeline.Tests;
 /// </summary>
 public sealed class PipelineHarness : IAsyncDisposable
 {
-    private static readonly Lazy<ModelAnalyzerSource> s_model = new(() => new ModelAnalyzerSource(
-        Options.Create(new AnalysisOptions { ModelPath = RepoPaths.Model, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
-        Options.Create(new PostProcessingOptions()), NullLoggerFactory.Instance));
-
     private readonly ServiceProvider _provider;
     private readonly string _work;
 
@@ -76,7 +72,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         if (analyzer is not null) services.AddSingleton(analyzer);
         else
         {
-            counting = new CountingAnalyzerSource(s_model.Value);
+            counting = new CountingAnalyzerSource(TestModel.Analyzers);
             services.AddSingleton<ISpeechAnalyzerSource>(counting);
         }
         configureServices?.Invoke(services);
@@ -160,28 +156,6 @@ public sealed class PipelineHarness : IAsyncDisposable
 }
 
 /// <summary>A counting decorator around the REAL analyzer: records which recordings were analysed (exactly-once checks).</summary>
-public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner) : ISpeechAnalyzerSource
-{
-    public ConcurrentQueue<string> Calls { get; } = new();
-
-    public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(CancellationToken cancellationToken) =>
-        new CountingAnalyzer(await inner.GetAnalyzerAsync(cancellationToken), Calls);
-
-    private sealed class CountingAnalyzer(ISpeechAnalyzer inner, ConcurrentQueue<string> calls) : ISpeechAnalyzer
-    {
-        public string Device => inner.Device;
-        public ModelInfo Model => inner.Model;
-
-        public Task<AnalysisResult> AnalyzeAsync(IAsyncEnumerable<float[]> samples, RecordingInfo recording, AnalysisOptions options,
-            IProgress<double>? progress, CancellationToken cancellationToken)
-        {
-            calls.Enqueue(recording.Name);
-            return inner.AnalyzeAsync(samples, recording, options, progress, cancellationToken);
-        }
-    }
-}
-
-/// <summary>Fault injection only: an analyzer whose model always throws (e.g. a GPU fault).</summary>
 public sealed class ThrowingAnalyzerSource : ISpeechAnalyzerSource, ISpeechAnalyzer
 {
     private int _calls;

@@ -18,12 +18,8 @@ namespace MtlBatch.Reliability.Tests;
 /// </summary>
 public sealed class PipelineRig : IAsyncDisposable
 {
-    private static readonly Lazy<ModelAnalyzerSource> s_model = new(() => new ModelAnalyzerSource(
-        Options.Create(new AnalysisOptions { ModelPath = RepoPaths.Model, Device = DevicePreference.Cpu, IntraOpThreads = 1 }),
-        Options.Create(new PostProcessingOptions()), NullLoggerFactory.Instance));
-
     /// <summary>The process-wide real analyzer (one ONNX session shared by every rig).</summary>
-    public static ISpeechAnalyzerSource RealModel => s_model.Value;
+    public static ISpeechAnalyzerSource RealModel => TestModel.Analyzers;
 
     private readonly ServiceProvider _provider;
 
@@ -178,44 +174,6 @@ public sealed class PipelineRig : IAsyncDisposable
 /// A decorator around the REAL analyzer that counts calls per recording and the highest number of analyses running at
 /// once; an optional delay per call (fault injection for the timeout test) runs before the real analysis.
 /// </summary>
-public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan? delay = null) : ISpeechAnalyzerSource
-{
-    private int _running;
-    private int _maxRunning;
-    public ConcurrentQueue<string> Calls { get; } = new();
-    public int MaxConcurrent => Volatile.Read(ref _maxRunning);
-
-    public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(CancellationToken cancellationToken) =>
-        new CountingAnalyzer(await inner.GetAnalyzerAsync(cancellationToken), this);
-
-    private sealed class CountingAnalyzer(ISpeechAnalyzer inner, CountingAnalyzerSource owner) : ISpeechAnalyzer
-    {
-        public string Device => inner.Device;
-        public ModelInfo Model => inner.Model;
-
-        public async Task<AnalysisResult> AnalyzeAsync(IAsyncEnumerable<float[]> samples, RecordingInfo recording, AnalysisOptions options,
-            IProgress<double>? progress, CancellationToken cancellationToken)
-        {
-            owner.Calls.Enqueue(recording.Name);
-            var now = Interlocked.Increment(ref owner._running);
-            int seen;
-            while (now > (seen = Volatile.Read(ref owner._maxRunning)) && Interlocked.CompareExchange(ref owner._maxRunning, now, seen) != seen) { }
-            try
-            {
-                if (owner.DelayPerCall is { } d) await Task.Delay(d, cancellationToken);
-                return await inner.AnalyzeAsync(samples, recording, options, progress, cancellationToken);
-            }
-            finally
-            {
-                Interlocked.Decrement(ref owner._running);
-            }
-        }
-    }
-
-    public TimeSpan? DelayPerCall { get; } = delay;
-}
-
-/// <summary>Records the method and path of every storage request (to prove work was NOT done, e.g. no download).</summary>
 public sealed class RequestRecorder : Azure.Core.Pipeline.HttpPipelineSynchronousPolicy
 {
     public ConcurrentQueue<string> Requests { get; } = new();
