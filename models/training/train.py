@@ -1,7 +1,11 @@
 """Train the multi-task speech model on a corpus in docs/corpus-format.md layout.
 
-  /usr/bin/python3 models/training/train.py --config models/configs/small.json --corpus corpus --out runs/small \
-      [--resume] [--max-minutes 90] [--epochs 30] [--seed 1] [--device cpu|cuda] [--threads 2]
+  /usr/bin/python3 models/training/train.py --config models/configs/small.json --corpus corpus [--corpus real/wuw ...] \
+      --out runs/small [--resume] [--max-minutes 90] [--epochs 30] [--seed 1] [--device cpu|cuda] [--amp bf16] \
+      [--init-from best.pt|model.onnx] [--threads 2]
+
+Several --corpus folders train together (one inventory, the union of their speakers); with train.real_share > 0
+every batch mixes imported real speech (engine "real") with synthetic speech.
 
 RUNDIR gets: config.json, inventory.json, log.jsonl (train + valid JSON lines), last.pt (resumable, written every
 epoch and every train.checkpoint_minutes), best.pt (best validation score, what export.py reads), summary.json.
@@ -21,9 +25,9 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from mtl.checkpoint import build_model, load_checkpoint, save_checkpoint  # noqa: E402
-from mtl.config import enabled_tasks, load_config, load_inventory  # noqa: E402
-from mtl.data import AudioStore, batch_to, collate, make_batches, read_manifest  # noqa: E402
+from mtl.checkpoint import build_model, load_checkpoint, save_checkpoint, state_from_onnx  # noqa: E402
+from mtl.config import enabled_tasks, load_config, load_inventories  # noqa: E402
+from mtl.data import AudioStore, batch_to, collate, make_batches, make_mixed_batches, read_manifest  # noqa: E402
 from mtl.frontend import estimate_feature_stats  # noqa: E402
 from mtl.losses import MtlCriterion, frame_mask  # noqa: E402
 from mtl.metrics import Accuracy, BinaryF1, ErrorRate, greedy_ctc  # noqa: E402
@@ -109,7 +113,8 @@ def evaluate(model, criterion, items, store, cfg, device):
 
 class Trainer:
     def __init__(self, cfg, corpus, out, device="cpu", seed=0, resume=False, log=print, init_from=None):
-        self.corpus, self.out, self.device, self.log = corpus, out, torch.device(device), log
+        corpora = [corpus] if isinstance(corpus, str) else list(corpus)
+        self.corpus, self.out, self.device, self.log = corpora, out, torch.device(device), log
         os.makedirs(out, exist_ok=True)
         last = os.path.join(out, "last.pt")
         ckpt = None
@@ -120,14 +125,14 @@ class Trainer:
         elif resume:
             self.log(f"--resume: no {last}, starting fresh")
         if ckpt is None:
-            self.inventory, self.seed = load_inventory(corpus), seed
+            self.inventory, self.seed = load_inventories(corpora), seed
         self.cfg = cfg
         t = cfg["train"]
         self.store = AudioStore(cache=t["cache_audio"])
-        self.train_items = read_manifest(corpus, "train", self.inventory)
-        self.valid_items = read_manifest(corpus, "valid", self.inventory, t["valid_max_utterances"])
+        self.train_items = [u for c in corpora for u in read_manifest(c, "train", self.inventory)]
+        self.valid_items = [u for c in corpora for u in read_manifest(c, "valid", self.inventory, t["valid_max_utterances"])]
         if not self.train_items:
-            raise ValueError(f"{corpus}/train.jsonl is empty")
+            raise ValueError(f"{corpora}: train.jsonl is empty")
 
         torch.manual_seed(self.seed)
         self.model = build_model(cfg, self.inventory)
@@ -144,7 +149,7 @@ class Trainer:
         self.optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": t["weight_decay"]}, {"params": no_decay, "weight_decay": 0.0}],
             lr=t["lr"], betas=tuple(t["betas"]))
-        self.steps_per_epoch = len(make_batches(self.train_items, t["batch_size"], t["max_batch_seconds"], None))
+        self.steps_per_epoch = len(self._epoch_batches(0))
         self.state = {"step": 0, "epoch": 0, "batch_in_epoch": 0, "best_score": None, "best_epoch": None,
                       "epochs_since_best": 0, "audio_seconds": 0.0, "train_seconds": 0.0}
         if ckpt is not None:
@@ -154,6 +159,11 @@ class Trainer:
             self.state.update(ckpt["state"])
             self.log(f"resumed from {last} at step {self.state['step']} (epoch {self.state['epoch']}, "
                      f"batch {self.state['batch_in_epoch']})")
+
+    def _epoch_batches(self, epoch):
+        t = self.cfg["train"]
+        rng = np.random.default_rng([self.seed, epoch])
+        return make_mixed_batches(self.train_items, t["batch_size"], t["max_batch_seconds"], rng, t["real_share"])
 
     @property
     def total_steps(self):
@@ -171,8 +181,8 @@ class Trainer:
 
     def _init_from(self, path):
         """Fine-tuning: copies every tensor whose name and shape match (incl. the log-mel statistics)."""
-        source = load_checkpoint(path)["model"]
         own = self.model.state_dict()
+        source = state_from_onnx(path, own) if path.endswith(".onnx") else load_checkpoint(path)["model"]
         matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
         self.model.load_state_dict(matched, strict=False)
         self.log(f"initialised {len(matched)}/{len(own)} tensors from {path}")
@@ -227,8 +237,7 @@ class Trainer:
         acc_n, acc_audio, acc_time = 0, 0.0, 0.0
         while self.state["epoch"] < t["epochs"]:
             epoch = self.state["epoch"]
-            rng = np.random.default_rng([self.seed, epoch])
-            batches = make_batches(self.train_items, t["batch_size"], t["max_batch_seconds"], rng)
+            batches = self._epoch_batches(epoch)
             stop = None
             for i in range(self.state["batch_in_epoch"], len(batches)):
                 step_start = time.time()
@@ -243,8 +252,10 @@ class Trainer:
                 lr = lr_at(self.state["step"], self.total_steps, t, time_progress)
                 for g in self.optimizer.param_groups:
                     g["lr"] = lr
-                out = self.model(batch["audio"], batch["lengths"])
-                total, losses, _ = self.criterion(out, batch)
+                with torch.autocast(device_type=self.device.type, dtype=torch.bfloat16, enabled=t["amp"] == "bf16"):
+                    out = self.model(batch["audio"], batch["lengths"])
+                out = {k: v.float() for k, v in out.items()}  # CTC, AAM and cross-entropy in float32
+                total, losses, _ = self.criterion(out, batch, self.state["step"])
                 if total is not None:
                     self.optimizer.zero_grad(set_to_none=True)
                     total.backward()
@@ -315,7 +326,7 @@ class Trainer:
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", help="models/configs/*.json (ignored with --resume when RUNDIR/last.pt exists)")
-    p.add_argument("--corpus", required=True)
+    p.add_argument("--corpus", required=True, action="append", help="corpus folder; repeat to train on several")
     p.add_argument("--out", required=True, help="RUNDIR")
     p.add_argument("--resume", action="store_true")
     p.add_argument("--max-minutes", type=float)
@@ -324,6 +335,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--init-from", help="fine-tune: start from this checkpoint's weights (matching names/shapes)")
     p.add_argument("--device", default="cpu")
+    p.add_argument("--amp", choices=["off", "bf16"], help="override train.amp (bf16 autocast; meant for --device cuda)")
     p.add_argument("--threads", type=int, default=2)
     args = p.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -335,6 +347,8 @@ def main(argv=None):
     trainer = Trainer(cfg, args.corpus, args.out, args.device, args.seed, args.resume, init_from=args.init_from)
     if args.epochs is not None:
         trainer.cfg["train"]["epochs"] = args.epochs
+    if args.amp is not None:
+        trainer.cfg["train"]["amp"] = args.amp
     trainer.train(args.max_minutes, args.max_steps)
     return 0
 

@@ -18,6 +18,12 @@ public sealed record UtteranceEntry
     [JsonPropertyName("split")] public string? Split { get; init; }
     [JsonPropertyName("engine")] public string? Engine { get; init; }
     [JsonPropertyName("augment")] public IReadOnlyList<string>? Augment { get; init; }
+    /// <summary>Imported real speech: the source ("wuw", "speech-commands", ...).</summary>
+    [JsonPropertyName("source")] public string? Source { get; init; }
+    /// <summary>Imported real speech: the source's own utterance kind (WUW 001-010, the Speech Commands word folder, the RTTM recording).</summary>
+    [JsonPropertyName("utterance")] public string? Utterance { get; init; }
+    /// <summary>Imported telephone speech: landlinephone, cellphone or speakerphone.</summary>
+    [JsonPropertyName("phone")] public string? PhoneType { get; init; }
 }
 
 /// <summary>One reference segment of a conversation.</summary>

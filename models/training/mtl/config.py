@@ -23,7 +23,9 @@ TRAIN_DEFAULTS = {
     "log_every": 20,
     "stats_batches": 8,          # batches used to estimate the log-mel normalisation at init
     "cache_audio": True,         # keep decoded int16 audio in memory after first read
-    "valid_max_utterances": 0,   # 0 = all
+    "valid_max_utterances": 0,   # 0 = all (per corpus when several are given)
+    "real_share": 0.0,           # >0: this share of every batch is real speech (engine "real"), oversampled
+    "amp": "off",                # off | bf16: autocast the forward pass (CUDA or CPU); losses stay float32
 }
 
 DEFAULTS = {
@@ -33,6 +35,9 @@ DEFAULTS = {
     "tasks": {"char": 1.0, "phone": 0.5, "speaker": 0.5, "emotion": 0.3, "vad": 0.3},
     "loss_weighting": "fixed",   # fixed: sum w_k L_k | uncertainty: sum exp(-s_k) L_k + s_k (Kendall et al. 2018)
     "speaker_loss": {"scale": 30.0, "margin": 0.2},
+    # task -> [start_step, ramp_steps]: the task's loss is off before start_step and ramps in linearly (the
+    # speaker loss otherwise dominates the shared encoder before character CTC has left its plateau).
+    "task_ramps": {},
     "train": {},
 }
 
@@ -68,6 +73,13 @@ def load_config(path_or_dict):
     if unknown:
         raise ValueError(f"unknown tasks {sorted(unknown)}; known: {TASKS}")
     cfg["tasks"] = {t: float(cfg["tasks"].get(t, 0.0)) for t in TASKS}
+    unknown = set(cfg["task_ramps"]) - set(TASKS)
+    if unknown:
+        raise ValueError(f"task_ramps: unknown tasks {sorted(unknown)}")
+    if cfg["train"]["amp"] not in ("off", "bf16"):
+        raise ValueError("train.amp must be off or bf16")
+    if not 0.0 <= cfg["train"]["real_share"] < 1.0:
+        raise ValueError("train.real_share must be in [0, 1)")
     if cfg["loss_weighting"] not in ("fixed", "uncertainty"):
         raise ValueError("loss_weighting must be fixed or uncertainty")
     return cfg
@@ -75,6 +87,25 @@ def load_config(path_or_dict):
 
 def enabled_tasks(cfg):
     return [t for t in TASKS if cfg["tasks"][t] > 0]
+
+
+def load_inventories(corpus_dirs):
+    """One inventory over several corpus folders: the first one's characters, phonemes and emotions (all must
+    agree), the union of their training speakers in order."""
+    invs = [load_inventory(c) for c in corpus_dirs]
+    base = dict(invs[0])
+    for c, inv in zip(corpus_dirs[1:], invs[1:]):
+        for key in ("chars", "phonemes", "emotions"):
+            if inv[key] != base[key]:
+                raise ValueError(f"{c}: inventory {key} differs from {corpus_dirs[0]}")
+    speakers, seen = [], set()
+    for inv in invs:
+        for s in inv["speakers"]:
+            if s not in seen:
+                seen.add(s)
+                speakers.append(s)
+    base["speakers"] = speakers
+    return base
 
 
 def load_inventory(corpus_dir):

@@ -15,12 +15,14 @@ FRAME_SHIFT = 0.04
 class Utterance:
     """One manifest line with labels mapped to inventory indices (None / -1 = label missing)."""
 
-    __slots__ = ("id", "audio_path", "duration", "text", "chars", "phones", "speaker", "emotion", "vad")
+    __slots__ = ("id", "audio_path", "duration", "text", "chars", "phones", "speaker", "emotion", "vad", "real")
 
     def __init__(self, line, corpus_dir, inventory):
         self.id = line["id"]
         self.audio_path = os.path.join(corpus_dir, line["audio"])
         self.duration = float(line["duration"])
+        # Imported recordings of people (mtlbatch corpus import) are mixed into every batch (train.real_share).
+        self.real = line.get("engine") == "real"
         self.text = line.get("text")
         self.chars = None
         if self.text is not None:
@@ -100,6 +102,34 @@ def make_batches(items, batch_size, max_batch_seconds, rng=None):
     if rng is not None:
         rng.shuffle(batches)
     return batches
+
+
+def make_mixed_batches(items, batch_size, max_batch_seconds, rng, real_share):
+    """Every training batch carries real speech: real_share of its utterances (and seconds) come from the real pool,
+    the rest from the synthetic pool. The epoch is as long as the longer pool's batch list; the shorter pool is
+    cycled (reshuffled each cycle), i.e. oversampled. Without a share, an rng or both pools: make_batches."""
+    real = [i for i, u in enumerate(items) if u.real]
+    synth = [i for i, u in enumerate(items) if not u.real]
+    if rng is None or real_share <= 0 or not real or not synth:
+        return make_batches(items, batch_size, max_batch_seconds, rng)
+    n_real = min(batch_size - 1, max(1, int(round(batch_size * real_share))))
+
+    def pool_batches(pool, size, seconds):
+        sub = [items[i] for i in pool]
+        return [[pool[j] for j in b] for b in make_batches(sub, size, seconds, rng)]
+
+    def cycled(pool, size, seconds, n):
+        out = []
+        while len(out) < n:
+            out.extend(pool_batches(pool, size, seconds))
+        return out[:n]
+
+    r = pool_batches(real, n_real, max_batch_seconds * real_share)
+    s = pool_batches(synth, batch_size - n_real, max_batch_seconds * (1.0 - real_share))
+    n = max(len(r), len(s))
+    r = r if len(r) == n else cycled(real, n_real, max_batch_seconds * real_share, n)
+    s = s if len(s) == n else cycled(synth, batch_size - n_real, max_batch_seconds * (1.0 - real_share), n)
+    return [a + b for a, b in zip(r, s)]
 
 
 def vad_frame_targets(intervals, n_frames):

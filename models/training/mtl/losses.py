@@ -85,6 +85,7 @@ class MtlCriterion(nn.Module):
         self.weights = {t: float(cfg["tasks"][t]) for t in TASKS}
         self.enabled = [t for t in TASKS if self.weights[t] > 0]
         self.uncertainty = cfg["loss_weighting"] == "uncertainty"
+        self.ramps = {t: (int(r[0]), int(r[1])) for t, r in cfg.get("task_ramps", {}).items()}
         if self.uncertainty:
             # s_k = log sigma_k^2, one per enabled task, starting at 0 (weight 1).
             self.log_vars = nn.Parameter(torch.zeros(len(self.enabled)))
@@ -129,16 +130,28 @@ class MtlCriterion(nn.Module):
                 losses["vad"] = (bce * m).sum() / m.sum().clamp_min(1)
         return losses, extras
 
-    def combine(self, losses):
+    def ramp(self, task, step):
+        """Multiplier of a task's loss at a training step (1 without a ramp, or when step is None: evaluation)."""
+        if step is None or task not in self.ramps:
+            return 1.0
+        start, length = self.ramps[task]
+        if step < start:
+            return 0.0
+        return min(1.0, (step - start + 1) / max(1, length))
+
+    def combine(self, losses, step=None):
         total = None
         for i, t in enumerate(self.enabled):
             if t not in losses:
                 continue
+            factor = self.ramp(t, step)
+            if factor == 0.0:
+                continue
             if self.uncertainty:
                 s = self.log_vars[i]
-                term = torch.exp(-s) * losses[t] + s
+                term = factor * (torch.exp(-s) * losses[t] + s)
             else:
-                term = self.weights[t] * losses[t]
+                term = factor * self.weights[t] * losses[t]
             total = term if total is None else total + term
         return total
 
@@ -148,6 +161,6 @@ class MtlCriterion(nn.Module):
             return {t: float(torch.exp(-self.log_vars[i])) for i, t in enumerate(self.enabled)}
         return {t: self.weights[t] for t in self.enabled}
 
-    def forward(self, out, batch):
+    def forward(self, out, batch, step=None):
         losses, extras = self.task_losses(out, batch)
-        return self.combine(losses), losses, extras
+        return self.combine(losses, step), losses, extras

@@ -64,6 +64,17 @@ class Gelu(nn.Module):
         return 0.5 * x * (1.0 + torch.erf(x * 0.7071067811865476))
 
 
+class LayerNorm(nn.LayerNorm):
+    """nn.LayerNorm that normalises in float32 under bf16 autocast (torch 1.13's CPU autocast passes bf16 inputs
+    to layer_norm with float32 weights and fails). A float32 input takes the plain path, so the exported graph
+    and the state-dict names are those of nn.LayerNorm."""
+
+    def forward(self, x):
+        if x.dtype != self.weight.dtype:
+            x = x.to(self.weight.dtype)
+        return super().forward(x)
+
+
 class SelfAttention(nn.Module):
     def __init__(self, d, heads, dropout):
         super().__init__()
@@ -93,9 +104,9 @@ class TransformerBlock(nn.Module):
 
     def __init__(self, d, heads, ff, dropout, attn_dropout=0.0):
         super().__init__()
-        self.ln1 = nn.LayerNorm(d)
+        self.ln1 = LayerNorm(d)
         self.attn = SelfAttention(d, heads, attn_dropout)
-        self.ln2 = nn.LayerNorm(d)
+        self.ln2 = LayerNorm(d)
         # No dropout inside the feed-forward: it is the biggest activation and bernoulli is slow on CPU.
         self.ff = nn.Sequential(nn.Linear(d, ff), Gelu(), nn.Linear(ff, d))
         self.drop = nn.Dropout(dropout)
@@ -140,7 +151,7 @@ class CtcHead(nn.Module):
     def __init__(self, d, vocab):
         super().__init__()
         self.vocab = vocab
-        self.ln = nn.LayerNorm(d)
+        self.ln = LayerNorm(d)
         self.proj = nn.Linear(d, 2 * vocab)
 
     def forward(self, x):
@@ -162,7 +173,7 @@ class MtlModel(nn.Module):
         self.layers = nn.ModuleList(
             [TransformerBlock(d, cfg["n_heads"], cfg["ff_dim"], cfg["dropout"], cfg["attn_dropout"])
              for _ in range(cfg["n_layers"])])
-        self.final_ln = nn.LayerNorm(d)
+        self.final_ln = LayerNorm(d)
         self.phone_layer = cfg["phone_layer"]
         self.char_head = CtcHead(d, n_chars)
         self.phone_head = CtcHead(d, n_phones)

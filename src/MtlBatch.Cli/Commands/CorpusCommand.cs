@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using MtlBatch.Corpus;
+using MtlBatch.Corpus.Import;
 
 namespace MtlBatch.Cli.Commands;
 
@@ -54,9 +55,49 @@ public sealed class CorpusCommand : ICliCommand
             return 0;
         });
 
-        var command = new Command("corpus", "Build the synthetic training corpus (docs/corpus-format.md).");
+        var command = new Command("corpus", "Build the synthetic training corpus and import real speech (docs/corpus-format.md).");
         command.Subcommands.Add(build);
         command.Subcommands.Add(sample);
+        command.Subcommands.Add(BuildImport());
         return command;
+    }
+
+    private static readonly Dictionary<string, ImportFormat> Formats = new(StringComparer.Ordinal)
+    {
+        ["wuw"] = ImportFormat.Wuw, ["speech-commands"] = ImportFormat.SpeechCommands, ["librispeech-speakers"] = ImportFormat.LibrispeechSpeakers,
+        ["rttm"] = ImportFormat.Rttm, ["ljspeech"] = ImportFormat.Ljspeech, ["kaldi"] = ImportFormat.Kaldi, ["common-voice"] = ImportFormat.CommonVoice,
+    };
+
+    private static Command BuildImport()
+    {
+        var format = new Argument<string>("format") { Description = "wuw | speech-commands | librispeech-speakers | rttm | ljspeech | kaldi | common-voice" };
+        format.AcceptOnlyFromAmong([.. Formats.Keys]);
+        var source = new Argument<DirectoryInfo>("source") { Description = "A checkout of the source repository, a bare git directory of it, or a data folder." };
+        var outOption = new Option<DirectoryInfo>("--out") { Description = "Corpus folder to write.", Required = true };
+        var jobs = new Option<int>("--jobs") { Description = "Parallel decode jobs.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var include = new Option<string[]>("--include") { Description = "rttm: only recordings whose name starts with these.", AllowMultipleArgumentsPerToken = true };
+        var test = new Option<string[]>("--test") { Description = "rttm: recordings held out as test conversations.", AllowMultipleArgumentsPerToken = true };
+        var split = new Option<string?>("--split") { Description = "kaldi, common-voice, ljspeech: put everything in this split (train|valid|test)." };
+        split.AcceptOnlyFromAmong("train", "valid", "test");
+        var crop = new Option<double>("--crop-seconds") { Description = "librispeech-speakers: crop length.", DefaultValueFactory = _ => 4.0 };
+        var import = new Command("import", "Import real recordings into a corpus folder (16 kHz audio, labels, held-out split).");
+        import.Arguments.Add(format);
+        import.Arguments.Add(source);
+        foreach (var o in new Option[] { outOption, jobs, include, test, split, crop }) import.Options.Add(o);
+        import.SetAction(async (parse, ct) =>
+        {
+            using var logging = CliLogging.Create();
+            var tree = SourceTree.Open(parse.GetValue(source)!.FullName);
+            var plan = await Importers.PlanAsync(Formats[parse.GetValue(format)!], tree, new ImportOptions
+            {
+                Include = parse.GetValue(include) ?? [], TestRecordings = parse.GetValue(test) ?? [],
+                Split = parse.GetValue(split), CropSeconds = parse.GetValue(crop),
+            }, ct).ConfigureAwait(false);
+            var summary = await new CorpusImportWriter(new ProcessRunner(), logging.CreateLogger<CorpusImportWriter>())
+                .WriteAsync(plan, tree, parse.GetValue(outOption)!.FullName, parse.GetValue(jobs), ct).ConfigureAwait(false);
+            Console.WriteLine(summary);
+            return summary.Splits.Values.Sum(s => s.Utterances) + summary.Conversations > 0 ? 0 : 1;
+        });
+        return import;
     }
 }
