@@ -28,10 +28,11 @@ public sealed class BenchCommand : ICliCommand
         var batchSize = new Option<int?>("--batch-size") { Description = "Chunks (30 s each) per ONNX Runtime call (default: 1 on CPU, where batching gains nothing and costs ~80 MB per chunk; 4 on CUDA)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var device = new Option<DevicePreference>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => DevicePreference.Auto };
+        var baseline = new Option<string?>("--baseline") { Description = "A second ONNX model (e.g. the previous release) measured on the same inputs in the same run." };
         var measure = new Option<string?>("--measure") { Description = "Internal: measure one file in this process and print the result line.", Hidden = true };
 
         var command = new Command("bench", "Measure x realtime per stage and peak memory of the analyze path on generated 1/10/60-minute inputs.");
-        foreach (var o in new Option[] { minutes, model, output, memoryHours, work, threads, batchSize, device, measure }) command.Options.Add(o);
+        foreach (var o in new Option[] { minutes, model, output, memoryHours, work, threads, batchSize, device, baseline, measure }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var options = new AnalysisOptions { ModelPath = parse.GetValue(model), IntraOpThreads = parse.GetValue(threads), Device = parse.GetValue(device), BatchSize = parse.GetValue(batchSize) ?? 0 };
@@ -41,34 +42,42 @@ public sealed class BenchCommand : ICliCommand
             var sizes = parse.GetValue(minutes)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToList();
             if (parse.GetValue(memoryHours) is > 0 and var hours) sizes.Add(hours * 60);
-            return await RunAsync(sizes, modelPath, options, parse.GetValue(output)!, parse.GetValue(work)!, ct).ConfigureAwait(false);
+            return await RunAsync(sizes, modelPath, parse.GetValue(baseline), options, parse.GetValue(output)!, parse.GetValue(work)!, ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(IReadOnlyList<double> sizes, string modelPath, AnalysisOptions options, string markdownPath, string work,
+    private static async Task<int> RunAsync(IReadOnlyList<double> sizes, string modelPath, string? baselinePath, AnalysisOptions options, string markdownPath, string work,
         CancellationToken cancellationToken)
     {
         using var logging = CliLogging.Create();
         var logger = logging.CreateLogger<BenchCommand>();
         var inputs = new BenchmarkInputs(work);
         var rows = new List<(double, BenchmarkMeasurement)>();
-        string modelName, modelVersion;
-        using (var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = DevicePreference.Cpu }))
-            (modelName, modelVersion) = (factory.Model.Description.Name, factory.Model.Description.Version);
+        var baselineRows = new List<(double, BenchmarkMeasurement)>();
+        static (string Name, string Version) Describe(string path)
+        {
+            using var factory = MtlModelFactory.FromPath(path, new MtlModelOptions { Device = DevicePreference.Cpu });
+            return (factory.Model.Description.Name, factory.Model.Description.Version);
+        }
+        var (modelName, modelVersion) = Describe(modelPath);
 
         foreach (var minutes in sizes)
         {
             logger.LogInformation("Generating a {Minutes} minute input in {Folder}", minutes, work);
             var file = await inputs.GetAsync(minutes, cancellationToken).ConfigureAwait(false);
             logger.LogInformation("Measuring {File} in a child process", file);
-            var m = await RunChildAsync(file, modelPath, options, work, cancellationToken).ConfigureAwait(false);
-            rows.Add((minutes, m));
-            Console.WriteLine(FormattableString.Invariant(
-                $"{minutes,6:0.##} min: end to end {m.AudioSeconds / m.EndToEndSeconds,7:0.0}x realtime ({m.EndToEndSeconds:0.0} s) | decode {m.AudioSeconds / m.DecodeSeconds:0}x | model {m.AudioSeconds / m.ModelSeconds:0}x | ctc {m.AudioSeconds / m.CtcSeconds:0}x | diarization+emotion {m.AudioSeconds / m.PostSeconds:0}x | writing {m.AudioSeconds / m.WriteSeconds:0}x | peak RSS {m.PeakRssBeforeWriteMegabytes:0} MB analysis, {m.PeakRssMegabytes:0} MB with writing | {m.Words} words | {m.Device}"));
+            foreach (var (path, table) in baselinePath is null ? [(modelPath, rows)] : new[] { (modelPath, rows), (baselinePath, baselineRows) })
+            {
+                var m = await RunChildAsync(file, path, options, work, cancellationToken).ConfigureAwait(false);
+                table.Add((minutes, m));
+                Console.WriteLine(FormattableString.Invariant(
+                $"{Path.GetFileName(path)} {minutes,6:0.##} min: end to end {m.AudioSeconds / m.EndToEndSeconds,7:0.0}x realtime ({m.EndToEndSeconds:0.0} s) | decode {m.AudioSeconds / m.DecodeSeconds:0}x | model {m.AudioSeconds / m.ModelSeconds:0}x | ctc {m.AudioSeconds / m.CtcSeconds:0}x | diarization+emotion {m.AudioSeconds / m.PostSeconds:0}x | writing {m.AudioSeconds / m.WriteSeconds:0}x | peak RSS {m.PeakRssBeforeWriteMegabytes:0} MB analysis, {m.PeakRssMegabytes:0} MB with writing | {m.Words} words | {m.Device}"));
+            }
         }
 
-        var section = BenchmarkReport.Markdown(rows, modelName, modelVersion, DateTimeOffset.UtcNow);
+        var section = BenchmarkReport.Markdown(rows, modelName, modelVersion, DateTimeOffset.UtcNow,
+            baselinePath is null ? null : new BenchmarkBaseline(baselineRows, Describe(baselinePath).Name, Describe(baselinePath).Version));
         BenchmarkReport.Update(markdownPath, section);
         logger.LogInformation("Updated {Markdown}", markdownPath);
         return 0;

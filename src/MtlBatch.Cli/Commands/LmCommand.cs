@@ -20,14 +20,24 @@ public sealed class LmCommand : ICliCommand
             DefaultValueFactory = _ => true,
         };
         var seed = new Option<int>("--seed") { Description = "Seed of the sentence pool (the corpus build seed).", DefaultValueFactory = _ => 1 };
+        var extra = new Option<DirectoryInfo[]>("--extra-corpus")
+        {
+            Description = "More corpus folders whose train.jsonl text is added (imported real transcripts; never their valid/test).",
+            AllowMultipleArgumentsPerToken = true,
+        };
 
         var build = new Command("build", "Build a character n-gram LM (interpolated Witten-Bell, count-pruned) from training text.");
-        foreach (var o in new Option[] { corpus, order, minCount, output, pool, seed }) build.Options.Add(o);
+        foreach (var o in new Option[] { corpus, order, minCount, output, pool, seed, extra }) build.Options.Add(o);
         build.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
             var logger = logging.CreateLogger<LmCommand>();
             var text = await LmTrainingText.ReadAsync(parse.GetValue(corpus)!.FullName, parse.GetValue(pool), parse.GetValue(seed), ct).ConfigureAwait(false);
+            foreach (var folder in parse.GetValue(extra) ?? [])
+            {
+                var more = await LmTrainingText.ReadAsync(folder.FullName, includeSentencePool: false, 0, ct).ConfigureAwait(false);
+                text = new LmTrainingText([.. text.Sentences, .. more.Sentences], $"{text.Description} + {more.Description} of {folder.Name}");
+            }
             var lm = CharNgramLm.Build(text.Sentences, new CharNgramLmBuildOptions
             {
                 Order = parse.GetValue(order),

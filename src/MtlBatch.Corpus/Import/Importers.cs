@@ -101,19 +101,22 @@ public static partial class Importers
             var m = SpeechCommandsRegex().Match(f.Path);
             if (!m.Success) continue;
             var (word, name) = (m.Groups[1].Value, m.Groups[2].Value);
+            if (word == "_unknown_") name = name.Replace(".wav", "", StringComparison.Ordinal);
             var id = $"sc-{word.Trim('_')}-{Slug(name)}";
             if (word == "_silence_")
             {
                 plan.Items.Add(new ImportItem { Id = id, SourcePath = f.Path, Split = HeldOutSplit.SplitOf("speech-commands", name), NoSpeech = true, Utterance = word });
                 continue;
             }
+            // _unknown_ clips are named <word>_<speaker>_nohash_<n>.wav(.wav): other words, still labelled.
             var speaker = SpeakerRegex().Match(name);
             if (!speaker.Success) continue; // not a Speech Commands clip (other audio in the repository)
-            var text = word == "_unknown_" ? null : TextNormalizer.Normalize(word);
+            var spoken = word == "_unknown_" ? speaker.Groups[1].Value.TrimEnd('_') : word;
+            var text = spoken.Length == 0 ? null : TextNormalizer.Normalize(spoken);
             plan.Items.Add(new ImportItem
             {
-                Id = id, SourcePath = f.Path, Split = HeldOutSplit.SplitOf("speech-commands", speaker.Groups[1].Value),
-                Text = text, Speaker = "sc-" + speaker.Groups[1].Value, Utterance = word,
+                Id = id, SourcePath = f.Path, Split = HeldOutSplit.SplitOf("speech-commands", speaker.Groups[2].Value),
+                Text = text, Speaker = "sc-" + speaker.Groups[2].Value, Utterance = word,
             });
         }
         return plan;
@@ -192,7 +195,8 @@ public static partial class Importers
         foreach (var meta in files.Where(f => Path.GetFileName(f.Path) == "metadata.csv"))
         {
             var folder = Path.GetDirectoryName(meta.Path)?.Replace('\\', '/') ?? "";
-            var wavs = files.Where(f => f.Path.StartsWith(Prefix(folder) + "wavs/", StringComparison.Ordinal))
+            // coqui-ai/TTS keeps .flac, .mp3 and .npy copies beside each .wav: the .wav is the recording.
+            var wavs = files.Where(f => f.Path.StartsWith(Prefix(folder) + "wavs/", StringComparison.Ordinal) && f.Path.EndsWith(".wav", StringComparison.OrdinalIgnoreCase))
                 .ToDictionary(f => Path.GetFileNameWithoutExtension(f.Path), f => f.Path, StringComparer.Ordinal);
             if (wavs.Count == 0) continue;
             foreach (var line in ((await tree.ReadTextAsync(meta.Path, ct).ConfigureAwait(false)) ?? "").Split('\n'))
@@ -316,7 +320,7 @@ public static partial class Importers
     [GeneratedRegex(@"(?:^|/)([^/]+)/([^/]+)\.wav$")]
     private static partial Regex SpeechCommandsRegex();
 
-    [GeneratedRegex(@"^([0-9a-f]+)_nohash_\d+$")]
+    [GeneratedRegex(@"^([a-z]+_)?([0-9a-f]{8})_nohash_\d+$")]
     private static partial Regex SpeakerRegex();
 
     [GeneratedRegex(@"(?:^|/)((\d+)-\d+-\d+)\.flac$")]

@@ -4,12 +4,16 @@ using System.Text;
 namespace MtlBatch.Inference.Benchmarks;
 
 /// <summary>Formats benchmark results as markdown and keeps them in their own section of docs/benchmarks.md.</summary>
+/// <summary>A second model measured in the same bench run (the previous release) for comparison.</summary>
+public sealed record BenchmarkBaseline(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> Rows, string ModelName, string ModelVersion);
+
 public static class BenchmarkReport
 {
     public const string StartMarker = "<!-- inference-bench:start -->";
     public const string EndMarker = "<!-- inference-bench:end -->";
 
-    public static string Markdown(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> rows, string modelName, string modelVersion, DateTimeOffset date)
+    public static string Markdown(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> rows, string modelName, string modelVersion, DateTimeOffset date,
+        BenchmarkBaseline? baseline = null)
     {
         static string X(double audio, double seconds) => seconds <= 0 ? "-" : (audio / seconds).ToString("0", CultureInfo.InvariantCulture) + "x";
         var sb = new StringBuilder();
@@ -23,13 +27,17 @@ public static class BenchmarkReport
         sb.AppendLine("- each size runs in its own process; x realtime = audio seconds / stage seconds (higher is faster). Decode is measured");
         sb.AppendLine("  alone; in the full path it overlaps with the model (the next batch is decoded while the current one runs).");
         sb.AppendLine();
-        sb.AppendLine("| audio | decode | model | CTC decoding | diarization + emotion | writing | end to end | peak RSS (analysis / with writing) | words |");
-        sb.AppendLine("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-        foreach (var (minutes, m) in rows)
+        sb.AppendLine("| model | audio | decode | model | CTC decoding | diarization + emotion | writing | end to end | peak RSS (analysis / with writing) | words |");
+        sb.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        void Rows(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> table, string label)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {minutes:0.##} min | {X(m.AudioSeconds, m.DecodeSeconds)} | {X(m.AudioSeconds, m.ModelSeconds)} | {X(m.AudioSeconds, m.CtcSeconds)} | {X(m.AudioSeconds, m.PostSeconds)} | {X(m.AudioSeconds, m.WriteSeconds)} | **{X(m.AudioSeconds, m.EndToEndSeconds)}** ({m.EndToEndSeconds:0.0} s) | {m.PeakRssBeforeWriteMegabytes:0} / {m.PeakRssMegabytes:0} MB | {m.Words} |");
+            foreach (var (minutes, m) in table)
+                sb.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {label} | {minutes:0.##} min | {X(m.AudioSeconds, m.DecodeSeconds)} | {X(m.AudioSeconds, m.ModelSeconds)} | {X(m.AudioSeconds, m.CtcSeconds)} | {X(m.AudioSeconds, m.PostSeconds)} | {X(m.AudioSeconds, m.WriteSeconds)} | **{X(m.AudioSeconds, m.EndToEndSeconds)}** ({m.EndToEndSeconds:0.0} s) | {m.PeakRssBeforeWriteMegabytes:0} / {m.PeakRssMegabytes:0} MB | {m.Words} |");
         }
+        Rows(rows, modelVersion);
+        // The previous model measured in the same run, on the same inputs and machine load: the fair comparison.
+        if (baseline is not null) Rows(baseline.Rows, baseline.ModelVersion + " (baseline)");
         sb.AppendLine();
         sb.AppendLine("Targets on 2 CPU cores: end to end >= 200x realtime on 60 min; peak RSS <= 600 MB on a 10-hour input; cost linear in duration.");
         sb.AppendLine(EndMarker);
