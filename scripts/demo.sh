@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 START=$SECONDS
 bash scripts/bootstrap.sh run
-dotnet build src/MtlBatch.Cli -c Release --nologo --verbosity quiet
+dotnet build src/MtlBatch.Cli -c Release --nologo --verbosity quiet -clp:NoSummary
 OUT="${1:-$ROOT/out/demo}"
 dotnet src/MtlBatch.Cli/bin/Release/net10.0/mtlbatch.dll analyze samples/conversation.wav --out "$OUT"
 echo

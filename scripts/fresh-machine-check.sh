@@ -132,7 +132,7 @@ case "$0" in
 esac
 EOF
 ENVIRONMENT=(HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 TERM=dumb
-  BASH_ENV=/root/.fresh-check-env)
+  BASH_ENV=/root/.fresh-check-env MSBUILDDISABLENODEREUSE=1)
 while IFS='=' read -r name _; do ENVIRONMENT+=("$name=${!name}"); done < <(env | grep -E '^(DOTNET_|NUGET_)[A-Za-z0-9_]*=' || true)
 
 overall=0
