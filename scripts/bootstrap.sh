@@ -51,7 +51,7 @@ source scripts/lib/apt-sources.sh
 NONFREE_SOURCES=/etc/apt/sources.list.d/contrib-non-free.sources
 need_update=0
 if [ ${#NONFREE[@]} -gt 0 ] && [ ! -f "$NONFREE_SOURCES" ]; then
-  IFS=$'\t' read -r mirror signed comps < <(main_source | head -1) || true
+  IFS='|' read -r mirror signed comps < <(main_source | head -1) || true
   if [ -z "${mirror:-}" ]; then
     echo "bootstrap: no Debian bookworm main entry in /etc/apt/sources.list or /etc/apt/sources.list.d/*.sources" >&2
     exit 1

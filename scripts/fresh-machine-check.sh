@@ -82,7 +82,7 @@ if [ -z "$REUSE" ]; then
   fi
   # shellcheck source=lib/apt-sources.sh
   source "$REPO/scripts/lib/apt-sources.sh"
-  IFS=$'\t' read -r MIRROR _ _ < <(main_source | head -1) || true
+  IFS='|' read -r MIRROR _ _ < <(main_source | head -1) || true
   if [ -z "${MIRROR:-}" ]; then say "no Debian bookworm main entry in this host's apt sources" >&2; exit 1; fi
   say "debootstrap --variant=minbase bookworm $FRESH $MIRROR"
   start=$SECONDS

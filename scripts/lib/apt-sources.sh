@@ -1,5 +1,5 @@
 # Sourced by scripts/bootstrap.sh and scripts/fresh-machine-check.sh.
-# main_source prints "URI<TAB>Signed-By<TAB>Components" of the machine's Debian 12 main entry (first match), read from
+# main_source prints "URI|Signed-By|Components" of the machine's Debian 12 main entry (first match), read from
 # deb822 files (/etc/apt/sources.list.d/*.sources) or the one-line /etc/apt/sources.list; nothing when there is none.
 main_source() {
   local f
@@ -13,14 +13,14 @@ main_source() {
           if (key == "types") types = val; else if (key == "uris") uri = val; else if (key == "suites") suites = val
           else if (key == "components") comps = val; else if (key == "signed-by") signed = val }
         if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ / bookworm / && (" " comps " ") ~ / main /) {
-          split(uri, u, " "); print u[1] "\t" signed "\t" comps; exit } }' "$f"
+          split(uri, u, " "); print u[1] "|" signed "|" comps; exit } }' "$f"
   done
   if [ -f /etc/apt/sources.list ]; then
     awk '$1 == "deb" { opts = ""; i = 2
         if ($2 ~ /^\[/) { while ($i !~ /\]$/) { opts = opts " " $i; i++ } opts = opts " " $i; i++ }
         uri = $i; suite = $(i + 1); comps = ""; for (j = i + 2; j <= NF; j++) comps = comps " " $j
         signed = ""; if (match(opts, /signed-by=[^] ]+/)) signed = substr(opts, RSTART + 10, RLENGTH - 10)
-        if (suite == "bookworm" && (comps " ") ~ / main /) { sub(/^ /, "", comps); print uri "\t" signed "\t" comps; exit } }' \
+        if (suite == "bookworm" && (comps " ") ~ / main /) { sub(/^ /, "", comps); print uri "|" signed "|" comps; exit } }' \
       /etc/apt/sources.list
   fi
 }
