@@ -6,7 +6,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 START=$SECONDS
 bash scripts/bootstrap.sh run
-dotnet build src/MtlBatch.Cli -c Release --nologo --verbosity quiet -clp:NoSummary
+BUILD_LOG="$(mktemp /tmp/mtlbatch-demo-build.XXXXXX)"
+trap 'rm -f "$BUILD_LOG"' EXIT
+echo "demo: building the CLI"
+# The build's own output only when it fails.
+dotnet build src/MtlBatch.Cli -c Release --nologo --verbosity quiet >"$BUILD_LOG" 2>&1 || { cat "$BUILD_LOG" >&2; exit 1; }
 OUT="${1:-$ROOT/out/demo}"
 dotnet src/MtlBatch.Cli/bin/Release/net10.0/mtlbatch.dll analyze samples/conversation.wav --out "$OUT"
 echo
