@@ -3,7 +3,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-bash scripts/bootstrap.sh
+bash scripts/bootstrap.sh dev
 bash scripts/azurite.sh start
 trap 'bash scripts/azurite.sh stop' EXIT
 

@@ -31,9 +31,11 @@ public sealed class MtlModelOptions
 /// </summary>
 /// <remarks>
 /// Device selection: <see cref="DevicePreference.Cpu"/> never touches CUDA. <see cref="DevicePreference.Auto"/> and
-/// <see cref="DevicePreference.Cuda"/> try the CUDA execution provider first; when it cannot be loaded (no GPU, no CUDA
-/// libraries) the session falls back to CPU. For Auto that is expected and logged as a warning; for an explicit Cuda request it
-/// is logged at error level but still runs on CPU, so a batch is never lost to a missing driver. Either way the device that
+/// <see cref="DevicePreference.Cuda"/> first probe for the CUDA libraries the provider needs (<see cref="CudaLibraries"/>);
+/// without them CUDA is not attempted (for Auto the normal CPU-machine case: one info line <c>device: cpu (CUDA libraries not
+/// found)</c>). With them the CUDA execution provider is tried; when it still fails the session falls back to CPU with a
+/// warning. An explicit Cuda request that cannot be met is logged at error level but still runs on CPU, so a batch is never
+/// lost to a missing driver. Either way the device that
 /// really ran is reported in <see cref="MtlModel.Device"/> and therefore in result.processing.device.
 /// </remarks>
 public sealed class MtlModelFactory : IDisposable
@@ -65,21 +67,35 @@ public sealed class MtlModelFactory : IDisposable
         string device = "cpu", reason = "requested";
         if (options.Device != DevicePreference.Cpu)
         {
-            try
+            var missing = CudaLibraries.FindMissing();
+            if (missing.Count > 0)
             {
-                using var cudaOptions = CreateOptions(options);
-                cudaOptions.AppendExecutionProvider_CUDA(0);
-                session = new InferenceSession(modelPath, cudaOptions);
-                device = "cuda";
-                reason = options.Device == DevicePreference.Cuda ? "requested" : "auto: CUDA available";
-            }
-            catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
-            {
-                reason = "CUDA unavailable: " + FirstLine(ex.Message);
+                // The normal case on a machine without a GPU: no provider attempt, so no native error text.
+                reason = "CUDA libraries not found";
+                logger.LogDebug("CUDA libraries the dynamic loader cannot find: {MissingLibraries}", string.Join(", ", missing));
                 if (options.Device == DevicePreference.Cuda)
-                    logger.LogError("CUDA was requested but cannot be used ({Reason}); falling back to CPU", reason);
-                else
-                    logger.LogWarning("CUDA is not available ({Reason}); running on CPU", reason);
+                    logger.LogError("CUDA was requested but its libraries are not installed ({MissingLibraries}); falling back to CPU",
+                        string.Join(", ", missing));
+            }
+            else
+            {
+                try
+                {
+                    using var cudaOptions = CreateOptions(options);
+                    cudaOptions.AppendExecutionProvider_CUDA(0);
+                    session = new InferenceSession(modelPath, cudaOptions);
+                    device = "cuda";
+                    reason = options.Device == DevicePreference.Cuda ? "requested" : "auto: CUDA available";
+                }
+                catch (Exception ex) when (ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+                {
+                    // The libraries are there but the provider still failed (no device, driver mismatch): worth a warning.
+                    reason = "CUDA unavailable: " + FirstLine(ex.Message);
+                    if (options.Device == DevicePreference.Cuda)
+                        logger.LogError("CUDA was requested but cannot be used ({Reason}); falling back to CPU", reason);
+                    else
+                        logger.LogWarning("CUDA is not available ({Reason}); running on CPU", reason);
+                }
             }
         }
 
@@ -92,8 +108,9 @@ public sealed class MtlModelFactory : IDisposable
         try
         {
             var description = MtlModel.Describe(session, modelPath);
-            logger.LogInformation("Loaded model {ModelName} {ModelVersion} ({ModelSha}) from {ModelPath} on {Device} ({DeviceReason}), intra-op threads {Threads}",
-                description.Name, description.Version, description.Sha256[..12], modelPath, device, reason, options.IntraOpThreads);
+            logger.LogInformation("Loaded model {ModelName} {ModelVersion} ({ModelSha}) from {ModelPath}, intra-op threads {Threads}",
+                description.Name, description.Version, description.Sha256[..12], modelPath, options.IntraOpThreads);
+            logger.LogInformation("device: {Device} ({DeviceReason})", device, reason);
             return new MtlModelFactory(new MtlModel(session, description, device, reason), languageModel, loggerFactory);
         }
         catch

@@ -51,6 +51,7 @@ public sealed class PipelineWorker(
     RecordingIntakeHandler intake,
     InferenceJobHandler inference,
     PoisonJobHandler poison,
+    ISpeechAnalyzerSource analyzers,
     IOptions<WorkerOptions> workerOptions,
     IOptions<PipelineOptions> pipelineOptions,
     ILogger<PipelineWorker> logger)
@@ -67,8 +68,13 @@ public sealed class PipelineWorker(
         var report = new WorkerReport();
         WorkFolders.SweepStale(pipelineOptions.Value.WorkDirectory ?? Path.GetTempPath(), workerOptions.Value.StaleWorkFolderAge, DateTimeOffset.UtcNow, logger);
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        logger.LogInformation("Worker started (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
-            once, workerOptions.Value.PollInterval, workerOptions.Value.MaxConcurrentJobs);
+        // The model is loaded before the first poll, so the start-up line can say what will run where (and a broken model
+        // stops the worker now rather than failing every job).
+        var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+        logger.LogInformation(
+            "Worker started: storage {StorageEndpoint}, model {ModelName} {ModelVersion} ({ModelSha}), device: {Device} (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
+            StorageEndpoint(storage.BlobService.Uri), analyzer.Model.Name, analyzer.Model.Version, analyzer.Model.Sha256[..Math.Min(12, analyzer.Model.Sha256.Length)],
+            analyzer.Device, once, workerOptions.Value.PollInterval, workerOptions.Value.MaxConcurrentJobs);
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -88,6 +94,9 @@ public sealed class PipelineWorker(
         logger.LogInformation("Worker finished: {Report}", report.ToString());
         return report;
     }
+
+    /// <summary>The blob endpoint without its query: a SAS token must not reach the logs (an account key never is in the URI).</summary>
+    internal static string StorageEndpoint(Uri blobService) => blobService.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
     /// <summary>Runs intake for every upload not yet processed in its current version (ETag).</summary>
     internal async Task<int> PollUploadsAsync(WorkerReport report, CancellationToken cancellationToken)

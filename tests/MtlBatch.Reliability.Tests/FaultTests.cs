@@ -95,7 +95,11 @@ public sealed class FaultTests(ITestOutputHelper output)
             Assert.Equal(0, (await storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
             Assert.Empty(await ListAsync(storage.Decoded));
             foreach (var log in new[] { first.ToString(), second.Stdout + second.Stderr })
+            {
                 Assert.DoesNotContain(Azurite.AccountKey, log, StringComparison.Ordinal);
+                // The start-up line says where the worker reads and writes, what model runs and on which device.
+                Assert.Matches(@"Worker started: storage http://127\.0\.0\.1:10000/devstoreaccount1, model \S+ \S+ \([0-9a-f]{12}\), device: cpu ", log);
+            }
         }
         finally
         {

@@ -100,6 +100,8 @@ public sealed class AnalyzeCommand : ICliCommand
                     outcomes = await runner.RunAsync(input, outputRoot, options, new SpectreProgress(ctx), cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             }
 
+            // A log file or pipe has no width: let the table be as wide as its content instead of Spectre's 80 columns.
+            if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = RedirectedTableWidth;
             WriteSummary(outcomes);
             if (outcomes.Count == 0)
             {
@@ -110,16 +112,19 @@ public sealed class AnalyzeCommand : ICliCommand
         }
     }
 
+    private const int RedirectedTableWidth = 240;
+
     private static Task WriteResultSetAsync(AnalysisResult result, string directory, CancellationToken cancellationToken) =>
         Reports.ResultSetWriter.WriteToDirectoryAsync(result, directory, cancellationToken);
 
     private static void WriteSummary(IReadOnlyList<BatchItemOutcome> outcomes)
     {
-        var table = new Table().AddColumns("input", "duration", "words", "speakers", "device", "x realtime", "status");
+        // The input column never wraps (a name broken mid-word reads as two names); very long names are elided in the middle.
+        var table = new Table().AddColumn(new TableColumn("input").NoWrap()).AddColumns("duration", "words", "speakers", "device", "x realtime", "status");
         foreach (var o in outcomes)
         {
             table.AddRow(
-                Markup.Escape(o.Name),
+                Markup.Escape(ConsoleText.ElideMiddle(o.Name, ConsoleText.MaxNameWidth)),
                 o.Succeeded ? $"{o.DurationSeconds:F1} s" : "-",
                 o.Succeeded ? o.Words.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
                 o.Succeeded ? o.Speakers.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-",
@@ -132,36 +137,26 @@ public sealed class AnalyzeCommand : ICliCommand
         AnsiConsole.MarkupLine(failed == 0 ? $"[green]{outcomes.Count} analysed[/]" : $"[red]{failed} of {outcomes.Count} failed[/]");
     }
 
-    /// <summary>Progress as plain lines when stdout is not a terminal (CI logs, pipes).</summary>
+    /// <summary>Progress when stdout is not a terminal (CI logs, pipes): one line per input, when it is done.</summary>
     private sealed class PlainProgress : IBatchProgress
     {
-        private readonly Dictionary<string, int> _lastDecile = [];
-        public void ItemStarted(string name) => Console.WriteLine($"analyzing {name}");
+        public void ItemStarted(string name) { }
 
-        public void ItemProgress(string name, double fraction)
-        {
-            var decile = (int)(fraction * 10);
-            lock (_lastDecile)
-            {
-                if (_lastDecile.TryGetValue(name, out var last) && last >= decile) return;
-                _lastDecile[name] = decile;
-            }
-            if (decile is > 0 and < 10) Console.WriteLine($"  {name}: {decile * 10}%");
-        }
+        public void ItemProgress(string name, double fraction) { }
 
         public void ItemCompleted(BatchItemOutcome o) => Console.WriteLine(o.Succeeded
             ? $"done {o.Name}: {o.DurationSeconds:F1} s, {o.Words} words, {o.Speakers} speakers, {o.Device}, {o.RealtimeFactor:F1}x realtime -> {o.OutputDirectory}"
             : $"FAILED {o.Name}: [{o.ErrorCode}] {o.ErrorMessage} -> {Path.Combine(o.OutputDirectory, ResultSchema.Files.Error)}");
     }
 
-    /// <summary>One Spectre progress bar per recording.</summary>
+    /// <summary>One Spectre progress bar per recording, updated in place on the terminal.</summary>
     private sealed class SpectreProgress(ProgressContext context) : IBatchProgress
     {
         private readonly Dictionary<string, ProgressTask> _tasks = [];
 
         public void ItemStarted(string name)
         {
-            lock (_tasks) _tasks[name] = context.AddTask(Markup.Escape(name), maxValue: 1.0);
+            lock (_tasks) _tasks[name] = context.AddTask(Markup.Escape(ConsoleText.ElideMiddle(name, ConsoleText.MaxNameWidth)), maxValue: 1.0);
         }
 
         public void ItemProgress(string name, double fraction)
@@ -174,7 +169,7 @@ public sealed class AnalyzeCommand : ICliCommand
             lock (_tasks)
             {
                 if (!_tasks.TryGetValue(outcome.Name, out var task)) return;
-                if (!outcome.Succeeded) task.Description = $"[red]{Markup.Escape(outcome.Name)}[/]";
+                if (!outcome.Succeeded) task.Description = $"[red]{Markup.Escape(ConsoleText.ElideMiddle(outcome.Name, ConsoleText.MaxNameWidth))}[/]";
                 task.Value = 1.0;
                 task.StopTask();
             }
