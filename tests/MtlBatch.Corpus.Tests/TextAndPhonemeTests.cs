@@ -53,14 +53,4 @@ public class TextAndPhonemeTests
         Assert.True(source.General.Count > 1000, $"only {source.General.Count} general sentences: is the fortunes package installed?");
         Assert.Equal(all.Where(SentenceSource.IsHeldOut), new SentenceSource(seed: 3, dialogueCount: 2000).Dialogue.Concat(source.General).Where(SentenceSource.IsHeldOut));
     }
-
-    [Fact]
-    public void Speaker_catalog_has_distinct_identities()
-    {
-        var speakers = SpeakerCatalog.Build(seed: 1);
-        Assert.True(speakers.Count >= 60);
-        Assert.Equal(speakers.Count, speakers.Select(s => s.Id).Distinct().Count());
-        Assert.Equal(speakers.Count, speakers.Select(s => (s.Engine, s.Voice, s.VocalTract, s.PitchCents)).Distinct().Count());
-        Assert.All(Enum.GetValues<SynthesisEngine>(), e => Assert.Contains(speakers, s => s.Engine == e && s.HeldOut));
-    }
 }
