@@ -257,7 +257,7 @@ public static partial class TextNormalizer
     [GeneratedRegex(@"\b(?<a>\d+)\s?(?:-|\u2013|to)\s?(?<b>\d+)\b")]
     private static partial Regex Range();
 
-    [GeneratedRegex(@"(?<![\d.])(?:19\d\d|20[1-9]\d)(?![\d.])")]
+    [GeneratedRegex(@"(?<!\d|\d\.)(?:19\d\d|20[1-9]\d)(?!\d|\.\d)")]
     private static partial Regex Year();
 
     [GeneratedRegex(@"(?<n>\d)\s?(?<u>mg|kg|km|lbs?|cm|mm|ml|mph)\b", RegexOptions.IgnoreCase)]

@@ -28,6 +28,8 @@ public class TextNormalizerTests
     [InlineData("my 2nd and 100th visit", "my second and one hundredth visit")]
     [InlineData("back in the 1990s", "back in the nineteen nineties")]
     [InlineData("in 1905 and 2008", "in nineteen oh five and two thousand eight")]
+    [InlineData("That was in 2019.", "that was in twenty nineteen")]
+    [InlineData("pi is 3.1415", "pi is three point one four one five")]
     [InlineData("Dr. Patel will see you", "doctor patel will see you")]
     [InlineData("I live on Elm Dr. now", "i live on elm drive now")]
     [InlineData("Mr. and Mrs. Jones", "mister and missus jones")]

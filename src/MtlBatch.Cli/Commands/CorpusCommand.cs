@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using MtlBatch.Corpus;
+using MtlBatch.Corpus.Text;
 
 namespace MtlBatch.Cli.Commands;
 
@@ -54,9 +55,29 @@ public sealed class CorpusCommand : ICliCommand
             return 0;
         });
 
+        var sources = new Option<DirectoryInfo[]>("--source")
+        {
+            Description = "Dialogue text source: a folder or bare git directory of SGD, PriMock57, ACI-Bench, MTS-Dialog or Earnings-21/22 (repeatable).",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
+        var textOut = new Option<DirectoryInfo>("--out") { Description = "Folder for dialogues.jsonl, sentences-train.txt, sentences-heldout.txt, summary.json.", Required = true };
+        var text = new Command("text", "Extract normalised sentences and dialogue turn sequences from public dialogue text (docs/corpus-v2.md).");
+        text.Options.Add(sources);
+        text.Options.Add(textOut);
+        text.SetAction(async (parse, ct) =>
+        {
+            using var logging = CliLogging.Create();
+            var summaries = await new TextCorpusBuilder(logging.CreateLogger<TextCorpusBuilder>())
+                .BuildAsync([.. parse.GetValue(sources)!.Select(d => d.FullName)], parse.GetValue(textOut)!.FullName, ct).ConfigureAwait(false);
+            foreach (var (name, s) in summaries)
+                Console.WriteLine($"{name}: {s.Dialogues} dialogues ({s.HeldOutDialogues} held out), {s.KeptSentences}/{s.Sentences} sentences kept");
+            return 0;
+        });
+
         var command = new Command("corpus", "Build the synthetic training corpus (docs/corpus-format.md).");
         command.Subcommands.Add(build);
         command.Subcommands.Add(sample);
+        command.Subcommands.Add(text);
         return command;
     }
 }
