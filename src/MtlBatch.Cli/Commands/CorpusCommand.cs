@@ -17,10 +17,11 @@ public sealed class CorpusCommand : ICliCommand
         var valid = new Option<int>("--valid") { Description = "Validation utterances (training speakers, held-out sentences).", DefaultValueFactory = _ => 300 };
         var test = new Option<int>("--test") { Description = "Test utterances (held-out speakers and sentences).", DefaultValueFactory = _ => 600 };
         var conversations = new Option<int>("--conversations") { Description = "2-4 speaker conversations with references.", DefaultValueFactory = _ => 24 };
-        var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16).", DefaultValueFactory = _ => 70 };
+        var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16, RHVoice, MBROLA and Pico 204).", DefaultValueFactory = _ => 70 };
 
-        var build = new Command("build", "Synthesise utterances and conversations with espeak-ng, flite and festival, with augmentation.");
-        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak }) build.Options.Add(o);
+        var textFolder = new Option<DirectoryInfo?>("--text") { Description = "Folder from 'mtlbatch corpus text': real dialogue sentences and turns instead of the templates." };
+        var build = new Command("build", "Synthesise utterances and conversations with RHVoice, MBROLA, Pico, espeak-ng, flite and festival, with augmentation; resumes an interrupted build in the same folder.");
+        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak, textFolder }) build.Options.Add(o);
         build.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
@@ -36,8 +37,10 @@ public sealed class CorpusCommand : ICliCommand
                 TestUtterances = parse.GetValue(test),
                 Conversations = parse.GetValue(conversations),
                 EspeakSpeakers = parse.GetValue(espeak),
+                TextFolder = parse.GetValue(textFolder)?.FullName,
             }, progress, ct).ConfigureAwait(false);
             Console.WriteLine(summary);
+            Console.WriteLine($"speed: {summary.SpeedFactor:F1} s of audio per second ({summary.SynthesizedHours * 3600:F0} s in {summary.Elapsed.TotalSeconds:F0} s, {summary.Resumed} items resumed)");
             return 0;
         });
 
