@@ -65,7 +65,8 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
             {
                 trainPool = [.. text.TrainSentences];
                 heldPool = [.. text.HeldOutSentences];
-                conversationSource = new ConversationSource(heldPool, [.. text.HeldOutDialogues.Where(d => d.Turns.Count >= 4)]);
+                conversationSource = new ConversationSource(heldPool, [.. text.HeldOutDialogues.Where(d => d.Turns.Count >= 4)
+                    .GroupBy(d => d.Source).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => g.ToArray())]);
             }
             else
             {
@@ -264,8 +265,11 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
         };
     }
 
-    /// <summary>Held-out text a conversation is scripted from: sentences (template corpus) or real role-labelled dialogues.</summary>
-    private sealed record ConversationSource(string[] Sentences, DialogueRecord[] Dialogues);
+    /// <summary>
+    /// Held-out text a conversation is scripted from: sentences (template corpus) or real role-labelled dialogues,
+    /// grouped by source so that each source is drawn equally often (SGD alone has nine in ten dialogues).
+    /// </summary>
+    private sealed record ConversationSource(string[] Sentences, DialogueRecord[][] DialoguesBySource);
 
     /// <summary>Words of one turn at most: long monologues (earnings calls) are cut.</summary>
     private const int MaxTurnWords = 40;
@@ -286,9 +290,10 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
             if (!mood.ContainsKey(s.Id) || random.NextDouble() < 0.3) mood[s.Id] = mood.ContainsKey(s.Id) ? Emotions.Labels[random.Next(Emotions.Labels.Count)] : "neutral";
             return mood[s.Id];
         }
-        if (source.Dialogues.Length > 0)
+        if (source.DialoguesBySource.Length > 0)
         {
-            var dialogue = source.Dialogues[random.Next(source.Dialogues.Length)];
+            var group = source.DialoguesBySource[random.Next(source.DialoguesBySource.Length)];
+            var dialogue = group[random.Next(group.Length)];
             dialogueId = dialogue.Id;
             var start = random.Next(Math.Max(1, dialogue.Turns.Count - turns + 1));
             var cast = new Dictionary<string, SpeakerIdentity>(StringComparer.Ordinal);

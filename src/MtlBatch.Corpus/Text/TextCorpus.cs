@@ -134,7 +134,7 @@ public sealed partial class TextCorpusBuilder(ILogger<TextCorpusBuilder> logger)
         return summaries;
     }
 
-    private static readonly JsonSerializerOptions SummaryJson = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions SummaryJson = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Sentences of a source turn (split after . ! ? followed by space).</summary>
     public static IEnumerable<string> SentencesOf(string text) =>
