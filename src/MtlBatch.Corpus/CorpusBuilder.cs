@@ -22,6 +22,8 @@ public sealed class CorpusBuildOptions
     public int EspeakSpeakers { get; set; } = 70;
     /// <summary>Folder written by <c>mtlbatch corpus text</c>: real dialogue sentences and turns instead of the templates.</summary>
     public string? TextFolder { get; set; }
+    /// <summary>Only identities of these engines (all six when null), e.g. to compare with a model trained on fewer.</summary>
+    public IReadOnlySet<SynthesisEngine>? Engines { get; set; }
     /// <summary>Share of conversations rendered as two-channel telephone calls (the rest are room recordings).</summary>
     public double TelephoneConversationShare { get; set; } = 0.4;
 }
@@ -77,11 +79,12 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
                 conversationSource = new ConversationSource(heldDialogue, []);
             }
             if (trainPool.Length == 0 || heldPool.Length == 0) throw new InvalidDataException("No training or no held-out sentences to synthesise.");
-            var speakers = SpeakerCatalog.Build(options.Seed, options.EspeakSpeakers);
+            var speakers = SpeakerCatalog.Build(options.Seed, options.EspeakSpeakers).Where(s => options.Engines?.Contains(s.Engine) ?? true).ToArray();
+            if (speakers.Length == 0) throw new ArgumentException("No identities: the engine selection is empty.", nameof(options));
             var trainSpeakers = speakers.Where(s => !s.HeldOut).ToArray();
             var testSpeakers = speakers.Where(s => s.HeldOut).ToArray();
             logger.LogInformation("Corpus {Folder}: {Train} training sentences, {Held} held-out sentences ({TextSource}), {Speakers} identities ({HeldOut} held out), {Jobs} jobs",
-                root, trainPool.Length, heldPool.Length, options.TextFolder ?? "templates", speakers.Count, testSpeakers.Length, options.Jobs);
+                root, trainPool.Length, heldPool.Length, options.TextFolder ?? "templates", speakers.Length, testSpeakers.Length, options.Jobs);
 
             var synth = new Synthesizer(_runner, work);
             var augmenter = new Augmenter(_runner, work);
@@ -169,7 +172,7 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
 
             var train = entries.Where(e => e.Split == "train").ToArray();
             var summary = new CorpusSummary(train.Length, train.Sum(e => e.Duration) / 3600, options.ValidUtterances, options.TestUtterances,
-                conversations.Count, conversations.Sum(c => c.Duration) / 3600, speakers.Count, testSpeakers.Length, clock.Elapsed,
+                conversations.Count, conversations.Sum(c => c.Duration) / 3600, speakers.Length, testSpeakers.Length, clock.Elapsed,
                 resumed, synthesizedSamples / (double)Synthesizer.SampleRate / 3600);
             parts.Clear();
             logger.LogInformation("Corpus built: {Summary}; {Speed:F1} s of audio per second", summary, summary.SpeedFactor);

@@ -19,9 +19,13 @@ public sealed class CorpusCommand : ICliCommand
         var conversations = new Option<int>("--conversations") { Description = "2-4 speaker conversations with references.", DefaultValueFactory = _ => 24 };
         var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16, RHVoice, MBROLA and Pico 204).", DefaultValueFactory = _ => 70 };
 
+        var engines = new Option<SynthesisEngine[]>("--engines")
+        {
+            Description = "Only identities of these engines (rhvoice mbrola pico espeak flite festival; default all).", AllowMultipleArgumentsPerToken = true,
+        };
         var textFolder = new Option<DirectoryInfo?>("--text") { Description = "Folder from 'mtlbatch corpus text': real dialogue sentences and turns instead of the templates." };
         var build = new Command("build", "Synthesise utterances and conversations with RHVoice, MBROLA, Pico, espeak-ng, flite and festival, with augmentation; resumes an interrupted build in the same folder.");
-        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak, textFolder }) build.Options.Add(o);
+        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak, textFolder, engines }) build.Options.Add(o);
         build.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
@@ -38,6 +42,7 @@ public sealed class CorpusCommand : ICliCommand
                 Conversations = parse.GetValue(conversations),
                 EspeakSpeakers = parse.GetValue(espeak),
                 TextFolder = parse.GetValue(textFolder)?.FullName,
+                Engines = parse.GetValue(engines) is { Length: > 0 } chosen ? chosen.ToHashSet() : null,
             }, progress, ct).ConfigureAwait(false);
             Console.WriteLine(summary);
             Console.WriteLine($"speed: {summary.SpeedFactor:F1} s of audio per second ({summary.SynthesizedHours * 3600:F0} s in {summary.Elapsed.TotalSeconds:F0} s, {summary.Resumed} items resumed)");
