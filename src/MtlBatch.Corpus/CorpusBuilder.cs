@@ -144,7 +144,8 @@ public sealed class CorpusBuilder(ILogger<CorpusBuilder> logger)
                 var telephone = random.NextDouble() < options.TelephoneConversationShare;
                 if (knownConversations.TryGetValue(id, out var previous) && previous.Dialogue == dialogueId
                     && previous.Segments.Select(g => g.Text).SequenceEqual(script.Where(t => t.Text.Length > 0).Select(t => t.Text).Take(previous.Segments.Count))
-                    && PartStore.AudioMatches(root, previous.Audio, previous.Duration) && (previous.Audio2Ch is null || File.Exists(Path.Combine(root, previous.Audio2Ch))))
+                    && PartStore.AudioMatches(root, previous.Audio, previous.Duration)
+                    && (previous.Audio2Ch is not null) == telephone && (previous.Audio2Ch is null || PartStore.AudioMatches(root, previous.Audio2Ch, previous.Duration)))
                 {
                     conversations.Add(previous);
                     Interlocked.Increment(ref resumed);
