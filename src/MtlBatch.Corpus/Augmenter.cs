@@ -1,9 +1,21 @@
 using MtlBatch.Audio;
 namespace MtlBatch.Corpus;
 
+/// <summary>A telephone channel: codec (<see cref="Augmenter.TelephoneCodecs"/>), packet loss and handset AGC.</summary>
+public sealed record TelephoneProfile(string Codec, double LossRate = 0, double LossBurst = 0.3, bool Agc = false)
+{
+    /// <summary>The manifest's augmentation tags for this channel.</summary>
+    public IEnumerable<string> Tags()
+    {
+        yield return "telephone:" + Codec;
+        if (LossRate > 0) yield return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"loss:{LossRate * 100:0.#}%");
+        if (Agc) yield return "agc";
+    }
+}
+
 /// <summary>
-/// Additive noise (white, pink, brown, mains hum, babble), gain and clipping on 16 kHz samples, plus a
-/// low-bitrate codec round trip through ffmpeg. Everything draws from the caller's <see cref="Random"/> so a corpus
+/// Additive noise (white, pink, brown, mains hum, babble), gain and clipping on 16 kHz samples, plus
+/// low-bitrate codec round trips and telephone channels (G.711, GSM, G.726, narrow-band Opus, loss, AGC) through ffmpeg. Everything draws from the caller's <see cref="Random"/> so a corpus
 /// is reproducible for a seed.
 /// </summary>
 public sealed class Augmenter(ProcessRunner runner, string workFolder)
@@ -90,17 +102,112 @@ public sealed class Augmenter(ProcessRunner runner, string workFolder)
     }
 
     /// <summary>Encodes with a low-bitrate codec (mp3 or opus) and decodes back to 16 kHz mono.</summary>
-    public async Task<float[]> CodecRoundTripAsync(float[] samples, string codec, CancellationToken cancellationToken)
+    public Task<float[]> CodecRoundTripAsync(float[] samples, string codec, CancellationToken cancellationToken) => codec switch
+    {
+        "mp3" => RoundTripAsync(samples, [], ["-c:a", "libmp3lame", "-b:a", "24k"], ".mp3", cancellationToken),
+        "opus" => RoundTripAsync(samples, [], ["-c:a", "libopus", "-b:a", "10k"], ".ogg", cancellationToken),
+        _ => throw new ArgumentOutOfRangeException(nameof(codec), codec, "unknown codec"),
+    };
+
+    /// <summary>
+    /// Telephone codecs, all at 8 kHz: G.711 mu-law and A-law, GSM 06.10 full rate (13 kbit/s), G.726 ADPCM at
+    /// 24 kbit/s and narrow-band Opus at 8 kbit/s (Debian's ffmpeg 5.1 has no AMR encoder).
+    /// </summary>
+    public static readonly string[] TelephoneCodecs = ["ulaw", "alaw", "gsm", "g726", "opus-nb"];
+
+    /// <summary>
+    /// A telephone channel: handset AGC/compression (optional), 300-3400 Hz band limit at 8 kHz through
+    /// <paramref name="profile"/>'s codec, back to 16 kHz, then packet-loss dropouts. Keeps the length and timeline.
+    /// </summary>
+    public async Task<float[]> TelephoneAsync(float[] samples, TelephoneProfile profile, Random random, CancellationToken cancellationToken)
+    {
+        var input = profile.Agc ? Compress(samples) : samples;
+        string[] encode = profile.Codec switch
+        {
+            "ulaw" => ["-c:a", "pcm_mulaw"],
+            "alaw" => ["-c:a", "pcm_alaw"],
+            "gsm" => ["-c:a", "libgsm"],
+            "g726" => ["-c:a", "g726", "-b:a", "24k"],
+            "opus-nb" => ["-c:a", "libopus", "-b:a", "8k", "-application", "voip"],
+            _ => throw new ArgumentOutOfRangeException(nameof(profile), profile.Codec, "unknown telephone codec"),
+        };
+        var extension = profile.Codec switch { "gsm" => ".gsm", "opus-nb" => ".ogg", _ => ".wav" };
+        var output = await RoundTripAsync(input, ["-af", "highpass=f=300,lowpass=f=3400", "-ar", "8000", "-ac", "1"], encode, extension, cancellationToken).ConfigureAwait(false);
+        if (profile.LossRate > 0) DropPackets(output, profile.LossRate, profile.LossBurst, random);
+        return output;
+    }
+
+    /// <summary>Draws a telephone profile: codec, loss (none in about half the calls) and AGC.</summary>
+    public static TelephoneProfile SampleTelephone(Random random) => new(
+        Codec: TelephoneCodecs[random.Next(TelephoneCodecs.Length)],
+        LossRate: random.NextDouble() < 0.5 ? 0 : Math.Round(0.005 + random.NextDouble() * 0.045, 3),
+        LossBurst: Math.Round(0.2 + random.NextDouble() * 0.5, 2),
+        Agc: random.NextDouble() < 0.6);
+
+    /// <summary>
+    /// Packet loss in 20 ms frames with a two-state (Gilbert) model: a frame is lost with probability
+    /// <paramref name="lossRate"/> on average; after a loss the next one is lost with probability <paramref name="burst"/>.
+    /// Lost frames are silenced with 2 ms fades, as a receiver without concealment plays them.
+    /// </summary>
+    public static int DropPackets(float[] samples, double lossRate, double burst, Random random)
+    {
+        const int frame = Synthesizer.SampleRate / 50, fade = Synthesizer.SampleRate / 500;
+        // Stationary loss rate p = enter / (enter + 1 - burst).
+        var enter = Math.Min(1, lossRate * (1 - burst) / Math.Max(1e-6, 1 - lossRate));
+        var lost = false; var count = 0;
+        for (var start = 0; start < samples.Length; start += frame)
+        {
+            lost = random.NextDouble() < (lost ? burst : enter);
+            if (!lost) continue;
+            count++;
+            var end = Math.Min(samples.Length, start + frame);
+            for (var i = start; i < end; i++)
+            {
+                var edge = Math.Min(i - start, end - 1 - i);
+                samples[i] *= edge < fade ? 1 - (edge + 1) / (float)(fade + 1) : 0;
+            }
+        }
+        return count;
+    }
+
+    /// <summary>
+    /// Handset AGC and compression: a 10 ms peak envelope with 5 ms attack and 150 ms release, gain towards -12 dBFS
+    /// above a -45 dBFS gate with a 3:1 ratio, at most +18 dB.
+    /// </summary>
+    public static float[] Compress(ReadOnlySpan<float> samples)
+    {
+        var result = new float[samples.Length];
+        double attack = Math.Exp(-1.0 / (0.005 * Synthesizer.SampleRate)), release = Math.Exp(-1.0 / (0.150 * Synthesizer.SampleRate));
+        double envelope = 0, target = Math.Pow(10, -12 / 20.0), gate = Math.Pow(10, -45 / 20.0), maxGain = Math.Pow(10, 18 / 20.0), gain = 1;
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var level = Math.Abs(samples[i]);
+            envelope = level > envelope ? attack * envelope + (1 - attack) * level : release * envelope + (1 - release) * level;
+            if (envelope > gate)
+            {
+                // 3:1 above the target, full make-up below it (limited).
+                var ratio = envelope > target ? Math.Pow(target / envelope, 2.0 / 3) : Math.Min(maxGain, Math.Pow(target / envelope, 2.0 / 3));
+                gain = 0.999 * gain + 0.001 * ratio;
+            }
+            result[i] = (float)Math.Clamp(samples[i] * gain, -1, 1);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// ffmpeg encode (with <paramref name="preEncode"/> filters/rates) and decode back to 16 kHz mono, realigned to the
+    /// input so the labels keep their times.
+    /// </summary>
+    private async Task<float[]> RoundTripAsync(float[] samples, string[] preEncode, string[] encode, string extension, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid().ToString("N");
         var input = Path.Combine(workFolder, id + ".in.wav");
-        var encoded = Path.Combine(workFolder, id + (codec == "mp3" ? ".mp3" : ".ogg"));
+        var encoded = Path.Combine(workFolder, id + ".enc" + extension);
         var output = Path.Combine(workFolder, id + ".out.wav");
         try
         {
             WriteWav(input, samples);
-            string[] encode = codec == "mp3" ? ["-c:a", "libmp3lame", "-b:a", "24k"] : ["-c:a", "libopus", "-b:a", "10k"];
-            await runner.RunAsync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", input, .. encode, encoded], cancellationToken).ConfigureAwait(false);
+            await runner.RunAsync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", input, .. preEncode, .. encode, encoded], cancellationToken).ConfigureAwait(false);
             await runner.RunAsync("ffmpeg", ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", encoded, "-ar", "16000", "-ac", "1", "-c:a", "pcm_s16le", output], cancellationToken).ConfigureAwait(false);
             var (decoded, _, _) = WavReader.ReadAll(output);
             // Codecs add priming delay and padding; keep the timeline (and so the labels) aligned with the input.

@@ -34,6 +34,8 @@ public sealed record ConversationSegment
     [JsonPropertyName("end")] public required double End { get; init; }
     [JsonPropertyName("text")] public required string Text { get; init; }
     [JsonPropertyName("emotion")] public required string Emotion { get; init; }
+    /// <summary>Channel of <see cref="ConversationEntry.Audio2Ch"/> this party speaks on (two-channel calls only).</summary>
+    [JsonPropertyName("channel")] public int? Channel { get; init; }
 }
 
 /// <summary>One line of conversations.jsonl.</summary>
@@ -43,6 +45,10 @@ public sealed record ConversationEntry
     [JsonPropertyName("audio")] public required string Audio { get; init; }
     [JsonPropertyName("duration")] public required double Duration { get; init; }
     [JsonPropertyName("augment")] public IReadOnlyList<string>? Augment { get; init; }
+    /// <summary>Two-channel rendering of a call (one party per channel) beside the mono mixdown in <see cref="Audio"/>.</summary>
+    [JsonPropertyName("audio2ch")] public string? Audio2Ch { get; init; }
+    /// <summary>Id of the text dialogue (dialogues.jsonl) the turns come from, when built with real dialogue text.</summary>
+    [JsonPropertyName("dialogue")] public string? Dialogue { get; init; }
     [JsonPropertyName("segments")] public required IReadOnlyList<ConversationSegment> Segments { get; init; }
 }
 

@@ -31,7 +31,7 @@ public sealed partial class SentenceSource
     /// Known English words (package <c>wamerican</c>). Fortune sentences with any other word are dropped: those are
     /// mostly abbreviations and names that synthesisers spell out letter by letter, which the text would not show.
     /// </summary>
-    private static HashSet<string>? LoadDictionary(string path) => File.Exists(path)
+    internal static HashSet<string>? LoadDictionary(string path) => File.Exists(path)
         ? File.ReadLines(path).Select(w => w.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal)
         : null;
 

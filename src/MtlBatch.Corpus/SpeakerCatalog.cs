@@ -1,16 +1,39 @@
 namespace MtlBatch.Corpus;
 
-public enum SynthesisEngine { Espeak, Flite, Festival }
+public enum SynthesisEngine { Espeak, Flite, Festival, Mbrola, Pico, RHVoice }
+
+/// <summary>
+/// A speaker's neutral prosody: everything an emotion is rendered relative to (docs/corpus-v2.md). Pitch level and
+/// speaking rate live on <see cref="SpeakerIdentity"/>; these are the rest.
+/// </summary>
+/// <param name="RangePercent">Neutral pitch range (100 = the engine's own); some people are monotone, some lively.</param>
+/// <param name="GainDb">Neutral loudness offset.</param>
+/// <param name="Expressiveness">How strongly this speaker shows emotion: every emotional deviation is scaled by it.</param>
+public sealed record NeutralBaseline(double RangePercent, double GainDb, double Expressiveness)
+{
+    /// <summary>The population-average speaker.</summary>
+    public static readonly NeutralBaseline Average = new(100, 0, 1);
+}
 
 /// <summary>
 /// One synthetic speaker identity: an engine voice plus a fixed perturbation (vocal-tract length through a speed
-/// change undone by tempo, pitch offset, speaking rate). Identities are stable for a seed.
+/// change undone by tempo, pitch offset, speaking rate) and a neutral prosody baseline. Identities are stable for a seed.
 /// </summary>
+/// <param name="Weight">Relative chance of being drawn for a training or validation utterance (natural engines weigh more).</param>
 public sealed record SpeakerIdentity(
-    string Id, SynthesisEngine Engine, string Voice, double VocalTract, double PitchCents, double Rate, int EspeakPitch, bool HeldOut)
+    string Id, SynthesisEngine Engine, string Voice, double VocalTract, double PitchCents, double Rate, int EspeakPitch, bool HeldOut,
+    NeutralBaseline? Baseline = null, double Weight = 1)
 {
-    public string Describe() => $"{Engine.ToString().ToLowerInvariant()}:{Voice}";
+    public NeutralBaseline Neutral => Baseline ?? NeutralBaseline.Average;
+
+    public string Describe() => $"{EngineName(Engine)}:{Voice}";
+
+    /// <summary>The engine's name as it appears in manifests (<c>engine</c> field).</summary>
+    public static string EngineName(SynthesisEngine engine) => engine.ToString().ToLowerInvariant();
 }
+
+/// <summary>A voice an engine ships, turned into <see cref="Identities"/> identities by perturbation.</summary>
+public sealed record BaseVoice(SynthesisEngine Engine, string Voice, int Identities, bool HeldOut = false);
 
 public static class SpeakerCatalog
 {
@@ -31,38 +54,95 @@ public static class SpeakerCatalog
     private static readonly string[] FestivalVoices = ["voice_kal_diphone", "voice_ked_diphone", "voice_cmu_us_slt_arctic_hts"];
 
     /// <summary>
-    /// Builds the identity list: <paramref name="espeakCount"/> espeak-ng identities, two per flite voice, two per festival
-    /// voice. Every fifth identity of each engine is held out for testing (never trained on).
+    /// The natural-sounding voices (docs/corpus-v2.md). Two whole base voices, RHVoice <c>clb</c> and MBROLA <c>mb-us3</c>,
+    /// are held out: no identity made from them is ever trained on.
+    /// </summary>
+    public static readonly IReadOnlyList<BaseVoice> NaturalVoices =
+    [
+        new(SynthesisEngine.RHVoice, "slt", 18), new(SynthesisEngine.RHVoice, "bdl", 18), new(SynthesisEngine.RHVoice, "alan", 16),
+        new(SynthesisEngine.RHVoice, "clb", 12, HeldOut: true), new(SynthesisEngine.RHVoice, "evgeniy-eng", 12),
+        new(SynthesisEngine.RHVoice, "lyubov", 12),
+        new(SynthesisEngine.Mbrola, "mb-en1", 20), new(SynthesisEngine.Mbrola, "mb-us1", 18), new(SynthesisEngine.Mbrola, "mb-us2", 18),
+        new(SynthesisEngine.Mbrola, "mb-us3", 12, HeldOut: true),
+        new(SynthesisEngine.Pico, "en-US", 26), new(SynthesisEngine.Pico, "en-GB", 22),
+    ];
+
+    /// <summary>
+    /// Share of training utterances each engine gets. The natural engines take 84 %: espeak-ng's voices are far from
+    /// real speech (docs/corpus-v2.md has the measurement), so they stay a minority for robustness only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<SynthesisEngine, double> TrainingShare = new Dictionary<SynthesisEngine, double>
+    {
+        [SynthesisEngine.RHVoice] = 0.36, [SynthesisEngine.Mbrola] = 0.28, [SynthesisEngine.Pico] = 0.20,
+        [SynthesisEngine.Festival] = 0.06, [SynthesisEngine.Flite] = 0.04, [SynthesisEngine.Espeak] = 0.06,
+    };
+
+    /// <summary>
+    /// Builds the identity list: <paramref name="espeakCount"/> espeak-ng identities, two per flite and festival voice,
+    /// and the <see cref="NaturalVoices"/> identities. Every fifth identity of each engine is held out for testing, as is
+    /// every identity of a held-out base voice. Training identities carry a <see cref="SpeakerIdentity.Weight"/> so that
+    /// each engine's training utterances follow <see cref="TrainingShare"/>.
     /// </summary>
     public static IReadOnlyList<SpeakerIdentity> Build(int seed, int espeakCount = 70)
     {
         var random = new Random(seed);
-        var list = new List<(SynthesisEngine Engine, string Voice)>();
+        var list = new List<BaseVoice>();
         for (var i = 0; i < espeakCount; i++)
-            list.Add((SynthesisEngine.Espeak, $"{EspeakAccents[i % EspeakAccents.Length]}+{EspeakVariants[i % EspeakVariants.Length]}"));
-        foreach (var v in FliteVoices) { list.Add((SynthesisEngine.Flite, v)); list.Add((SynthesisEngine.Flite, v)); }
-        foreach (var v in FestivalVoices) { list.Add((SynthesisEngine.Festival, v)); list.Add((SynthesisEngine.Festival, v)); }
+            list.Add(new(SynthesisEngine.Espeak, $"{EspeakAccents[i % EspeakAccents.Length]}+{EspeakVariants[i % EspeakVariants.Length]}", 1));
+        list.AddRange(FliteVoices.Select(v => new BaseVoice(SynthesisEngine.Flite, v, 2)));
+        list.AddRange(FestivalVoices.Select(v => new BaseVoice(SynthesisEngine.Festival, v, 2)));
+        list.AddRange(NaturalVoices);
 
-        var result = new List<SpeakerIdentity>(list.Count);
+        var result = new List<SpeakerIdentity>();
         var perEngine = new Dictionary<SynthesisEngine, int>();
-        for (var i = 0; i < list.Count; i++)
+        foreach (var voice in list)
         {
-            var (engine, voice) = list[i];
-            var n = perEngine.GetValueOrDefault(engine);
-            perEngine[engine] = n + 1;
-            // Repeated engine voices get clearly different perturbations so they are distinct identities.
-            var twin = engine != SynthesisEngine.Espeak && n % 2 == 1;
-            var vtl = twin ? (random.Next(2) == 0 ? 0.88 : 1.12) + (random.NextDouble() - 0.5) * 0.04 : 0.94 + random.NextDouble() * 0.12;
-            result.Add(new SpeakerIdentity(
-                Id: $"spk{i:D3}",
-                Engine: engine,
-                Voice: voice,
-                VocalTract: Math.Round(vtl, 3),
-                PitchCents: Math.Round((random.NextDouble() - 0.5) * 400),
-                Rate: Math.Round(0.9 + random.NextDouble() * 0.2, 3),
-                EspeakPitch: 35 + random.Next(31),
-                HeldOut: n % 5 == 2));
+            for (var k = 0; k < voice.Identities; k++)
+            {
+                var n = perEngine.GetValueOrDefault(voice.Engine);
+                perEngine[voice.Engine] = n + 1;
+                double vtl, pitch;
+                if (voice.Identities == 1)
+                {
+                    vtl = 0.94 + random.NextDouble() * 0.12;
+                    pitch = (random.NextDouble() - 0.5) * 400;
+                }
+                else
+                {
+                    // Stratified vocal-tract factors spread one base voice's identities over 0.86..1.14, with pitch
+                    // following the tract (shorter tract, higher voice) plus an independent offset.
+                    vtl = 0.86 + 0.28 * (k + 0.2 + random.NextDouble() * 0.6) / voice.Identities;
+                    pitch = 1200 * Math.Log2(1 / vtl) * 0.6 + (random.NextDouble() - 0.5) * 300;
+                }
+                result.Add(new SpeakerIdentity(
+                    Id: $"spk{result.Count:D3}",
+                    Engine: voice.Engine,
+                    Voice: voice.Voice,
+                    VocalTract: Math.Round(vtl, 3),
+                    PitchCents: Math.Round(pitch),
+                    Rate: Math.Round(0.9 + random.NextDouble() * 0.2, 3),
+                    EspeakPitch: 35 + random.Next(31),
+                    HeldOut: voice.HeldOut || n % 5 == 2,
+                    Baseline: new NeutralBaseline(
+                        RangePercent: Math.Round(75 + random.NextDouble() * 50),
+                        GainDb: Math.Round((random.NextDouble() - 0.5) * 6, 1),
+                        Expressiveness: Math.Round(0.6 + random.NextDouble() * 0.8, 2))));
+            }
         }
-        return result;
+        var trainCounts = result.Where(s => !s.HeldOut).GroupBy(s => s.Engine).ToDictionary(g => g.Key, g => g.Count());
+        return [.. result.Select(s => s.HeldOut ? s : s with { Weight = Math.Round(TrainingShare[s.Engine] / trainCounts[s.Engine], 6) })];
+    }
+
+    /// <summary>Draws an identity with probability proportional to its <see cref="SpeakerIdentity.Weight"/>.</summary>
+    public static SpeakerIdentity Draw(IReadOnlyList<SpeakerIdentity> speakers, Random random)
+    {
+        var total = speakers.Sum(s => s.Weight);
+        var x = random.NextDouble() * total;
+        foreach (var s in speakers)
+        {
+            x -= s.Weight;
+            if (x < 0) return s;
+        }
+        return speakers[^1];
     }
 }

@@ -9,7 +9,8 @@ public sealed record ChannelEffects(double? ReverbPercent = null, double RoomSca
 
 /// <summary>
 /// Renders one sentence with one identity and one emotion to clean 16 kHz mono samples: engine synthesis, then one
-/// sox chain for identity (vocal tract, pitch, rate), emotion prosody, optional reverb and telephone band.
+/// sox chain for identity (vocal tract, pitch, rate), emotion prosody (relative to the identity's neutral baseline),
+/// optional reverb and telephone band. Engines: espeak-ng, flite, festival, MBROLA (through espeak-ng), SVOX Pico, RHVoice.
 /// </summary>
 public sealed class Synthesizer(ProcessRunner runner, string workFolder)
 {
@@ -46,12 +47,31 @@ public sealed class Synthesizer(ProcessRunner runner, string workFolder)
 
     private Task RenderEngineAsync(string text, SpeakerIdentity speaker, EmotionProsody prosody, string output, CancellationToken ct) => speaker.Engine switch
     {
-        // Pitch range exists only in espeak-ng (SSML prosody range); the other engines get level, rate and loudness.
-        SynthesisEngine.Espeak => runner.RunAsync("espeak-ng", ["-m", "-v", speaker.Voice, "-p", speaker.EspeakPitch.ToString(Inv), "-w", output,
+        // Pitch range exists only in espeak-ng and its MBROLA voices (SSML prosody range); the other engines get level,
+        // rate and loudness through the sox chain.
+        SynthesisEngine.Espeak or SynthesisEngine.Mbrola => runner.RunAsync("espeak-ng", ["-m", "-v", speaker.Voice, "-p", speaker.EspeakPitch.ToString(Inv), "-w", output,
             $"<speak><prosody range=\"{F(prosody.RangePercent)}%\">{SecurityElement.Escape(text)}</prosody></speak>"], ct),
         SynthesisEngine.Flite => runner.RunAsync("flite", ["-voice", speaker.Voice, "-t", text, "-o", output], ct),
         SynthesisEngine.Festival => runner.RunAsync("text2wave", ["-eval", $"({speaker.Voice})", "-o", output], ct, standardInput: text),
+        // pico2wave insists on an output name ending in .wav (the raw file's name does).
+        SynthesisEngine.Pico => runner.RunAsync("pico2wave", ["-l", speaker.Voice, "-w", output, text], ct),
+        SynthesisEngine.RHVoice => runner.RunAsync("RHVoice-test", ["-p", speaker.Voice, "-o", output], ct, standardInput: text),
         _ => throw new ArgumentOutOfRangeException(nameof(speaker), speaker.Engine, "unknown engine"),
+    };
+
+    /// <summary>
+    /// The Debian packages an engine voice needs, each with a file whose absence shows it is missing (the dev bootstrap
+    /// installs them all; tests name the missing package rather than skip).
+    /// </summary>
+    public static IReadOnlyList<(string Package, string Probe)> RequiredPackages(SynthesisEngine engine, string voice) => engine switch
+    {
+        SynthesisEngine.Espeak => [("espeak-ng", "/usr/bin/espeak-ng")],
+        SynthesisEngine.Flite => [("flite", "/usr/bin/flite")],
+        SynthesisEngine.Festival => [("festival", "/usr/bin/text2wave")],
+        SynthesisEngine.Mbrola => [("espeak-ng", "/usr/bin/espeak-ng"), ("mbrola", "/usr/bin/mbrola"), ("mbrola-" + voice[3..], $"/usr/share/mbrola/{voice[3..]}/{voice[3..]}")],
+        SynthesisEngine.Pico => [("libttspico-utils", "/usr/bin/pico2wave")],
+        SynthesisEngine.RHVoice => [("rhvoice", "/usr/bin/RHVoice-test"), ("rhvoice-english", $"/usr/share/RHVoice/voices/{voice}")],
+        _ => throw new ArgumentOutOfRangeException(nameof(engine), engine, "unknown engine"),
     };
 
     private static string F(double v) => v.ToString("0.###", Inv);

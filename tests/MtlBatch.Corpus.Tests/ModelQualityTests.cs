@@ -10,7 +10,9 @@ namespace MtlBatch.Corpus.Tests;
 /// <summary>
 /// The committed model, scored through the production inference code on a freshly generated set (held-out speakers
 /// and sentences, a different seed from the one the model card was measured on), must stay within the model card's
-/// figures (models/mtl-small.eval.json) plus a stated margin: small sets are noisy.
+/// figures (models/mtl-small.eval.json) plus a stated margin: small sets are noisy. The committed model (corpus v1)
+/// was trained on espeak-ng, flite and festival only, so the set is drawn from those engines' held-out identities;
+/// once the model is retrained on corpus v2 (docs/corpus-v2.md) and its card re-measured, drop the restriction.
 /// </summary>
 public sealed class FreshEvaluationSetFixture : IAsyncLifetime
 {
@@ -24,6 +26,7 @@ public sealed class FreshEvaluationSetFixture : IAsyncLifetime
         await builder.BuildAsync(new CorpusBuildOptions
         {
             OutputFolder = Folder, TrainHours = 0, ValidUtterances = 0, TestUtterances = 120, Conversations = 3, Seed = 4242, Jobs = 2,
+            Engines = new HashSet<SynthesisEngine> { SynthesisEngine.Espeak, SynthesisEngine.Flite, SynthesisEngine.Festival },
         }, null, CancellationToken.None);
         var modelPath = ModelLocator.FindDefault();
         Card = JsonDocument.Parse(await File.ReadAllTextAsync(Path.ChangeExtension(modelPath, ".eval.json"))).RootElement;

@@ -12,9 +12,10 @@ public class TextAndPhonemeTests
         Assert.Equal(expected, TextNormalizer.Normalize(input));
 
     [Theory]
-    [InlineData("Call 911 now")]
-    [InlineData("50% off")]
     [InlineData("see U.S. history")]
+    [InlineData("J. Smith called")]
+    [InlineData("email me @ home")]
+    [InlineData("24/7 support")]
     [InlineData("")]
     public void Normalize_drops_what_the_characters_cannot_represent(string input) => Assert.Null(TextNormalizer.Normalize(input));
 
@@ -23,7 +24,9 @@ public class TextAndPhonemeTests
     [InlineData(42, "forty two")]
     [InlineData(310, "three hundred and ten")]
     [InlineData(2005, "two thousand five")]
-    public void Numbers_are_spelled_as_spoken(int n, string expected) => Assert.Equal(expected, TextNormalizer.SpellNumber(n));
+    [InlineData(1_000_000, "one million")]
+    [InlineData(3_200_450_001, "three billion two hundred million four hundred and fifty thousand one")]
+    public void Numbers_are_spelled_as_spoken(long n, string expected) => Assert.Equal(expected, TextNormalizer.SpellNumber(n));
 
     [Fact]
     public void Espeak_mnemonics_map_onto_the_fixed_inventory()
@@ -49,15 +52,5 @@ public class TextAndPhonemeTests
         Assert.InRange(share, 0.08, 0.16);
         Assert.True(source.General.Count > 1000, $"only {source.General.Count} general sentences: is the fortunes package installed?");
         Assert.Equal(all.Where(SentenceSource.IsHeldOut), new SentenceSource(seed: 3, dialogueCount: 2000).Dialogue.Concat(source.General).Where(SentenceSource.IsHeldOut));
-    }
-
-    [Fact]
-    public void Speaker_catalog_has_distinct_identities()
-    {
-        var speakers = SpeakerCatalog.Build(seed: 1);
-        Assert.True(speakers.Count >= 60);
-        Assert.Equal(speakers.Count, speakers.Select(s => s.Id).Distinct().Count());
-        Assert.Equal(speakers.Count, speakers.Select(s => (s.Engine, s.Voice, s.VocalTract, s.PitchCents)).Distinct().Count());
-        Assert.All(Enum.GetValues<SynthesisEngine>(), e => Assert.Contains(speakers, s => s.Engine == e && s.HeldOut));
     }
 }

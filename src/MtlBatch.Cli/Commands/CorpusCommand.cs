@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using MtlBatch.Corpus;
 using MtlBatch.Corpus.Import;
+using MtlBatch.Corpus.Text;
 
 namespace MtlBatch.Cli.Commands;
 
@@ -17,10 +18,15 @@ public sealed class CorpusCommand : ICliCommand
         var valid = new Option<int>("--valid") { Description = "Validation utterances (training speakers, held-out sentences).", DefaultValueFactory = _ => 300 };
         var test = new Option<int>("--test") { Description = "Test utterances (held-out speakers and sentences).", DefaultValueFactory = _ => 600 };
         var conversations = new Option<int>("--conversations") { Description = "2-4 speaker conversations with references.", DefaultValueFactory = _ => 24 };
-        var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16).", DefaultValueFactory = _ => 70 };
+        var espeak = new Option<int>("--espeak-speakers") { Description = "espeak-ng identities (flite and festival add 16, RHVoice, MBROLA and Pico 204).", DefaultValueFactory = _ => 70 };
 
-        var build = new Command("build", "Synthesise utterances and conversations with espeak-ng, flite and festival, with augmentation.");
-        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak }) build.Options.Add(o);
+        var engines = new Option<SynthesisEngine[]>("--engines")
+        {
+            Description = "Only identities of these engines (rhvoice mbrola pico espeak flite festival; default all).", AllowMultipleArgumentsPerToken = true,
+        };
+        var textFolder = new Option<DirectoryInfo?>("--text") { Description = "Folder from 'mtlbatch corpus text': real dialogue sentences and turns instead of the templates." };
+        var build = new Command("build", "Synthesise utterances and conversations with RHVoice, MBROLA, Pico, espeak-ng, flite and festival, with augmentation; resumes an interrupted build in the same folder.");
+        foreach (var o in new Option[] { outOption, hours, seed, jobs, valid, test, conversations, espeak, textFolder, engines }) build.Options.Add(o);
         build.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
@@ -36,8 +42,11 @@ public sealed class CorpusCommand : ICliCommand
                 TestUtterances = parse.GetValue(test),
                 Conversations = parse.GetValue(conversations),
                 EspeakSpeakers = parse.GetValue(espeak),
+                TextFolder = parse.GetValue(textFolder)?.FullName,
+                Engines = parse.GetValue(engines) is { Length: > 0 } chosen ? chosen.ToHashSet() : null,
             }, progress, ct).ConfigureAwait(false);
             Console.WriteLine(summary);
+            Console.WriteLine($"speed: {summary.SpeedFactor:F1} s of audio per second ({summary.SynthesizedHours * 3600:F0} s in {summary.Elapsed.TotalSeconds:F0} s, {summary.Resumed} items resumed)");
             return 0;
         });
 
@@ -55,9 +64,29 @@ public sealed class CorpusCommand : ICliCommand
             return 0;
         });
 
+        var sources = new Option<DirectoryInfo[]>("--source")
+        {
+            Description = "Dialogue text source: a folder or bare git directory of SGD, PriMock57, ACI-Bench, MTS-Dialog or Earnings-21/22 (repeatable).",
+            Required = true, AllowMultipleArgumentsPerToken = true,
+        };
+        var textOut = new Option<DirectoryInfo>("--out") { Description = "Folder for dialogues.jsonl, sentences-train.txt, sentences-heldout.txt, summary.json.", Required = true };
+        var text = new Command("text", "Extract normalised sentences and dialogue turn sequences from public dialogue text (docs/corpus-v2.md).");
+        text.Options.Add(sources);
+        text.Options.Add(textOut);
+        text.SetAction(async (parse, ct) =>
+        {
+            using var logging = CliLogging.Create();
+            var summaries = await new TextCorpusBuilder(logging.CreateLogger<TextCorpusBuilder>())
+                .BuildAsync([.. parse.GetValue(sources)!.Select(d => d.FullName)], parse.GetValue(textOut)!.FullName, ct).ConfigureAwait(false);
+            foreach (var (name, s) in summaries)
+                Console.WriteLine($"{name}: {s.Dialogues} dialogues ({s.HeldOutDialogues} held out), {s.KeptSentences}/{s.Sentences} sentences kept");
+            return 0;
+        });
+
         var command = new Command("corpus", "Build the synthetic training corpus and import real speech (docs/corpus-format.md).");
         command.Subcommands.Add(build);
         command.Subcommands.Add(sample);
+        command.Subcommands.Add(text);
         command.Subcommands.Add(BuildImport());
         return command;
     }
