@@ -51,7 +51,7 @@ public sealed class ImportTests : IDisposable
     [Theory]
     [InlineData("[click] Operator", WuwTextKind.Text, "operator")]
     [InlineData("{breath} well I'm +gonna use _ThinkEngine_ [static/] right now [/static] [prices paid]", WuwTextKind.Text, "well i'm gonna use think engine right now")]
-    [InlineData("{smack} ok *unfree [\\static Voyager_ [[skip]]", WuwTextKind.Text, "ok unfree voyager")]
+    [InlineData("{smack} ok *unfree [\\static Voyager_ [[skip]]", WuwTextKind.Text, "okay unfree voyager")]
     [InlineData("oh Hi, how are you? [background talking/] Wildfire.", WuwTextKind.Text, "oh hi how are you wildfire")]
     [InlineData("this is (( )) Onword", WuwTextKind.NoText, null)]
     [InlineData("I think wh- Wildfire", WuwTextKind.NoText, null)]

@@ -33,7 +33,8 @@ public static partial class WuwOrthography
     {
         var s = orthography;
         if (s.Contains('^', StringComparison.Ordinal) || NameRegex().IsMatch(s)) return (WuwTextKind.Drop, null);
-        if (s.Contains("((", StringComparison.Ordinal) || s.Contains("))", StringComparison.Ordinal) || s.Contains('~', StringComparison.Ordinal))
+        // Digits: how the caller read them ("nine one one", "nine eleven") is not written down.
+        if (s.Contains("((", StringComparison.Ordinal) || s.Contains("))", StringComparison.Ordinal) || s.Contains('~', StringComparison.Ordinal) || s.Any(char.IsAsciiDigit))
             return (WuwTextKind.NoText, null);
         s = BraceRegex().Replace(s, " ");
         s = BracketRegex().Replace(s, " ");
