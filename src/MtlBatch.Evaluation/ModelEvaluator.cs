@@ -1,6 +1,7 @@
 using MtlBatch.Audio;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using MtlBatch.Core;
@@ -29,10 +30,14 @@ public sealed class EvaluationOptions
     /// <summary>With an LM: also decode every utterance without it (same beam) and report both (the acoustic model costs nothing extra).</summary>
     public bool CompareWithoutLm { get; set; } = true;
     /// <summary>
-    /// Manifest fields (plus the pseudo-fields <c>set</c> and <c>words</c>) whose values form the reported groups;
+    /// Manifest fields (plus the pseudo-fields <c>set</c> and <c>words</c>), optionally with named value ranges
+    /// (<see cref="GroupSpec"/>), whose values form the reported groups;
     /// a field is reported only when its values split the utterances into at least two groups.
     /// </summary>
-    public IList<string> GroupBy { get; } = [ModelEvaluator.SetField, "source", "utterance", "phone", ModelEvaluator.WordsField];
+    public IList<string> GroupBy { get; } = [ModelEvaluator.SetField, "source", "utterance", WuwPromptKinds, "phone", ModelEvaluator.WordsField];
+
+    /// <summary>WUW prompts: 001-005 are wake-up keywords, 006-010 spontaneous sentences (see <see cref="GroupSpec"/>).</summary>
+    public const string WuwPromptKinds = "utterance:keywords=001..005;spontaneous=006..010";
     /// <summary>At most this many impostor trials for the speaker EER (an even, deterministic sample of all pairs); genuine pairs are all kept.</summary>
     public int MaxImpostorTrials { get; set; } = 2_000_000;
     /// <summary>When set, one JSON line per transcribed utterance: reference, hypothesis with and without LM, peer.</summary>
@@ -50,6 +55,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
     /// <summary>Pseudo-field: "one" for single-word references, "several" for longer ones.</summary>
     public const string WordsField = "words";
     private const string Absent = "(absent)";
+    private static readonly JsonSerializerOptions HypothesisLine = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public Task<EvaluationReport> EvaluateAsync(string corpusFolder, EvaluationOptions options, CancellationToken cancellationToken) =>
         EvaluateAsync([corpusFolder], options, cancellationToken);
@@ -68,6 +74,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             options.BeamWidth, lmDescription, acousticBeam is not null, peer?.Name ?? "none");
         SubsetScores NewScores() => new(d.Emotions, peer?.Name, acousticBeam is not null, options.MaxImpostorTrials);
 
+        var groupSpecs = options.GroupBy.Select(GroupSpec.Parse).ToArray();
         var totals = NewScores();
         var groups = new SortedDictionary<(string Field, string Value), SubsetScores>();
         var fieldValues = new Dictionary<string, HashSet<string>>();
@@ -133,7 +140,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                     Embedding = string.IsNullOrEmpty(u.Speaker) || !hasSpeech ? null : Normalize(MeanRows(frames.SpeakerFrames, frames.Frames, frames.SpeakerDim)),
                 };
                 totals.Add(outcome);
-                foreach (var key in GroupKeys(options.GroupBy, fields[n], setName, outcome.Reference))
+                foreach (var key in GroupKeys(groupSpecs, fields[n], setName, outcome.Reference))
                 {
                     if (!groups.TryGetValue(key, out var scores)) groups[key] = scores = NewScores();
                     scores.Add(outcome);
@@ -141,7 +148,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                     values.Add(key.Value);
                 }
                 if (hypotheses is not null && outcome.Reference is not null)
-                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis, hypothesisWithoutLm = withoutLm, peer = peerHypothesis }).AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis, hypothesisWithoutLm = withoutLm, peer = peerHypothesis }, HypothesisLine).AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (++count % 200 == 0) logger.LogInformation("Evaluated {Count} utterances", count);
             }
         }
@@ -171,20 +178,16 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         };
     }
 
-    private static IEnumerable<(string Field, string Value)> GroupKeys(IEnumerable<string> groupBy, Dictionary<string, JsonElement> line, string setName, string? reference)
+    private static IEnumerable<(string Field, string Value)> GroupKeys(IEnumerable<GroupSpec> groupBy, Dictionary<string, JsonElement> line, string setName, string? reference)
     {
-        foreach (var field in groupBy)
+        foreach (var spec in groupBy)
         {
-            if (field == SetField) yield return (field, setName);
-            else if (field == WordsField) { if (reference is not null) yield return (field, ScoringText.WordCount(reference) == 1 ? "one" : "several"); }
-            else if (line.TryGetValue(field, out var value))
-                yield return (field, value.ValueKind switch
-                {
-                    JsonValueKind.String => value.GetString() is { Length: > 0 } text ? text : Absent,
-                    JsonValueKind.Null => Absent,
-                    _ => value.GetRawText(),
-                });
-            else yield return (field, Absent);
+            if (spec.Field == SetField) yield return (spec.Name, spec.Classify(setName));
+            else if (spec.Field == WordsField) { if (reference is not null) yield return (spec.Name, ScoringText.WordCount(reference) == 1 ? "one" : "several"); }
+            else if (line.TryGetValue(spec.Field, out var value) && value.ValueKind != JsonValueKind.Null
+                && (value.ValueKind != JsonValueKind.String || value.GetString() is { Length: > 0 }))
+                yield return (spec.Name, spec.Classify(value.ValueKind == JsonValueKind.String ? value.GetString()! : value.GetRawText()));
+            else yield return (spec.Name, Absent);
         }
     }
 

@@ -145,6 +145,10 @@ public class RealDataEvaluationTests(RealShapedSetsFixture sets) : IClassFixture
         Assert.Equal(0, G("utterance", "006").SingleWordUtterances);
         Assert.Null(G("utterance", "006").WordAccuracy);
         Assert.Equal(7, G("utterance", "(absent)").Utterances);
+        // The default WUW ranges: keywords 001-005 against spontaneous sentences 006-010.
+        Assert.Equal(2, G("utterance:keywords/spontaneous", "keywords").TranscribedUtterances);
+        Assert.Equal(G("utterance", "006").Wer, G("utterance:keywords/spontaneous", "spontaneous").Wer);
+        Assert.Equal(7, G("utterance:keywords/spontaneous", "(absent)").Utterances);
         Assert.Equal(4, G("words", "one").TranscribedUtterances);
         Assert.Equal(2, G("words", "several").TranscribedUtterances);
         Assert.Equal(4, G("set", "calls").Utterances);
