@@ -67,12 +67,12 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         var model = factory.Model;
         var d = model.Description;
         var fusion = factory.LanguageModel is { } lm && options.LmWeight != 0 ? new CtcLmFusion(lm, d.Chars, options.LmWeight, options.LmLengthBonus) : null;
-        var beam = new CtcPrefixBeamSearch(options.BeamWidth, lm: fusion);
-        var acousticBeam = fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth) : null;
+        var decoders = new Decoders(new CtcPrefixBeamSearch(options.BeamWidth, lm: fusion),
+            fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth) : null);
         var lmDescription = fusion is null ? "off" : $"on (weight {options.LmWeight.ToString(CultureInfo.InvariantCulture)}, bonus {options.LmLengthBonus.ToString(CultureInfo.InvariantCulture)})";
         logger.LogInformation("Decoding with beam {Beam}, character LM {Lm}, also without LM {WithoutLm}, peer {Peer}",
-            options.BeamWidth, lmDescription, acousticBeam is not null, peer?.Name ?? "none");
-        SubsetScores NewScores() => new(d.Emotions, peer?.Name, acousticBeam is not null, options.MaxImpostorTrials);
+            options.BeamWidth, lmDescription, decoders.WithoutLm is not null, peer?.Name ?? "none");
+        SubsetScores NewScores() => new(d.Emotions, peer?.Name, decoders.WithoutLm is not null, options.MaxImpostorTrials);
 
         var groupSpecs = options.GroupBy.Select(GroupSpec.Parse).ToArray();
         var totals = NewScores();
@@ -95,50 +95,9 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var u = utterances[n];
-                var wavPath = Path.Combine(folder, u.Audio);
-                var (samples, rate, _) = WavReader.ReadAll(wavPath);
-                if (rate != d.SampleRate) throw new InvalidDataException($"{u.Audio}: {rate} Hz, the model wants {d.SampleRate}.");
-                var clock = Stopwatch.StartNew();
-                var frames = model.Run(samples, 1, samples.Length, cancellationToken)[0];
-                modelSeconds += clock.Elapsed.TotalSeconds;
-                var seconds = samples.Length / (double)d.SampleRate;
-                audioSeconds += seconds;
-
-                var reference = ScoringText.Normalize(u.Text);
-                string? hypothesis = null, withoutLm = null, peerHypothesis = null;
-                var peerSeconds = 0.0;
-                if (reference.Length > 0)
-                {
-                    hypothesis = ScoringText.Normalize(Detokenize(beam.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
-                    if (acousticBeam is not null)
-                        withoutLm = ScoringText.Normalize(Detokenize(acousticBeam.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
-                    if (peer is not null)
-                    {
-                        var peerClock = Stopwatch.StartNew();
-                        peerHypothesis = ScoringText.Normalize(await peer.TranscribeAsync(wavPath, cancellationToken).ConfigureAwait(false));
-                        peerSeconds = peerClock.Elapsed.TotalSeconds;
-                    }
-                }
-                var emotion = string.IsNullOrEmpty(u.Emotion) ? null : u.Emotion;
-                if (emotion is not null && !d.Emotions.Contains(emotion))
-                {
-                    skippedEmotions.Add(emotion);
-                    emotion = null;
-                }
-                var hasSpeech = u.Vad is null || u.Vad.Count > 0;
-                var outcome = new UtteranceOutcome
-                {
-                    SpeakerKey = setName + "/" + u.Speaker,
-                    Seconds = seconds,
-                    Reference = reference.Length > 0 ? reference : null,
-                    Hypothesis = hypothesis, HypothesisWithoutLm = withoutLm, PeerHypothesis = peerHypothesis, PeerSeconds = peerSeconds,
-                    ReferencePhones = u.Phonemes,
-                    Phones = u.Phonemes is null ? null
-                        : [.. CtcPrefixBeamSearch.Greedy(frames.PhoneLogProbs, frames.CtcFrames, frames.PhoneVocab).Select(i => d.Phonemes[i])],
-                    Emotion = emotion is null ? null : (emotion, d.Emotions[ArgMax(MeanRows(frames.EmotionLogits, frames.Frames, frames.EmotionCount))]),
-                    Vad = u.Vad is null ? null : FrameVad(u.Vad, frames, d.FrameShift),
-                    Embedding = string.IsNullOrEmpty(u.Speaker) || !hasSpeech ? null : Normalize(MeanRows(frames.SpeakerFrames, frames.Frames, frames.SpeakerDim)),
-                };
+                var outcome = await ScoreAsync(folder, setName, u, decoders, skippedEmotions, cancellationToken).ConfigureAwait(false);
+                audioSeconds += outcome.Seconds;
+                modelSeconds += outcome.ModelSeconds;
                 totals.Add(outcome);
                 foreach (var key in GroupKeys(groupSpecs, fields[n], setName, outcome.Reference))
                 {
@@ -148,7 +107,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                     values.Add(key.Value);
                 }
                 if (hypotheses is not null && outcome.Reference is not null)
-                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis, hypothesisWithoutLm = withoutLm, peer = peerHypothesis }, HypothesisLine).AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis = outcome.Hypothesis, hypothesisWithoutLm = outcome.HypothesisWithoutLm, peer = outcome.PeerHypothesis }, HypothesisLine).AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (++count % 200 == 0) logger.LogInformation("Evaluated {Count} utterances", count);
             }
         }
@@ -175,6 +134,60 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             EmotionTimelineAccuracy = conv.EmotionFrames == 0 ? null : conv.EmotionCorrect / (double)conv.EmotionFrames,
             ModelRealtimeFactor = modelSeconds > 0 ? audioSeconds / modelSeconds : 0,
             Device = model.Device,
+        };
+    }
+
+    private sealed record Decoders(CtcPrefixBeamSearch WithLm, CtcPrefixBeamSearch? WithoutLm);
+
+    /// <summary>Runs the model (and the peer) on one utterance and collects what each metric needs.</summary>
+    private async Task<UtteranceOutcome> ScoreAsync(
+        string folder, string setName, UtteranceEntry u, Decoders decoders, ISet<string> skippedEmotions, CancellationToken cancellationToken)
+    {
+        var wavPath = Path.Combine(folder, u.Audio);
+        var model = factory.Model;
+        var d = model.Description;
+        var (samples, rate, _) = WavReader.ReadAll(wavPath);
+        if (rate != d.SampleRate) throw new InvalidDataException($"{u.Audio}: {rate} Hz, the model wants {d.SampleRate}.");
+        var clock = Stopwatch.StartNew();
+        var frames = model.Run(samples, 1, samples.Length, cancellationToken)[0];
+        var modelSeconds = clock.Elapsed.TotalSeconds;
+        var seconds = samples.Length / (double)d.SampleRate;
+
+        var reference = ScoringText.Normalize(u.Text);
+        string? hypothesis = null, withoutLm = null, peerHypothesis = null;
+        var peerSeconds = 0.0;
+        if (reference.Length > 0)
+        {
+            hypothesis = ScoringText.Normalize(Detokenize(decoders.WithLm.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
+            if (decoders.WithoutLm is { } acoustic)
+                withoutLm = ScoringText.Normalize(Detokenize(acoustic.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
+            if (peer is not null)
+            {
+                var peerClock = Stopwatch.StartNew();
+                peerHypothesis = ScoringText.Normalize(await peer.TranscribeAsync(wavPath, cancellationToken).ConfigureAwait(false));
+                peerSeconds = peerClock.Elapsed.TotalSeconds;
+            }
+        }
+        var emotion = string.IsNullOrEmpty(u.Emotion) ? null : u.Emotion;
+        if (emotion is not null && !d.Emotions.Contains(emotion))
+        {
+            skippedEmotions.Add(emotion);
+            emotion = null;
+        }
+        var hasSpeech = u.Vad is null || u.Vad.Count > 0;
+        return new UtteranceOutcome
+        {
+            SpeakerKey = setName + "/" + u.Speaker,
+            Seconds = seconds,
+            ModelSeconds = modelSeconds,
+            Reference = reference.Length > 0 ? reference : null,
+            Hypothesis = hypothesis, HypothesisWithoutLm = withoutLm, PeerHypothesis = peerHypothesis, PeerSeconds = peerSeconds,
+            ReferencePhones = u.Phonemes,
+            Phones = u.Phonemes is null ? null
+                : [.. CtcPrefixBeamSearch.Greedy(frames.PhoneLogProbs, frames.CtcFrames, frames.PhoneVocab).Select(i => d.Phonemes[i])],
+            Emotion = emotion is null ? null : (emotion, d.Emotions[ArgMax(MeanRows(frames.EmotionLogits, frames.Frames, frames.EmotionCount))]),
+            Vad = u.Vad is null ? null : FrameVad(u.Vad, frames, d.FrameShift),
+            Embedding = string.IsNullOrEmpty(u.Speaker) || !hasSpeech ? null : Normalize(MeanRows(frames.SpeakerFrames, frames.Frames, frames.SpeakerDim)),
         };
     }
 

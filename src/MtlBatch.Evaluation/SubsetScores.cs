@@ -5,6 +5,8 @@ internal sealed record UtteranceOutcome
 {
     public required string SpeakerKey { get; init; }
     public required double Seconds { get; init; }
+    /// <summary>Wall time of the model's forward pass on this utterance.</summary>
+    public required double ModelSeconds { get; init; }
     /// <summary>Normalised reference transcript; null when the utterance has none.</summary>
     public string? Reference { get; init; }
     public string? Hypothesis { get; init; }
