@@ -13,7 +13,8 @@ public static class EvaluationMarkdown
     {
         var peer = r.Peer?.Name;
         var sb = new StringBuilder();
-        sb.AppendLine(Invariant($"### {r.Model} {r.ModelVersion}: utterances ({r.Utterances}, {r.UtteranceHours:0.00} h), LM {r.LanguageModel}"));
+        var sets = string.Join(", ", r.Set.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => Path.GetFileName(Path.TrimEndingDirectorySeparator(s))));
+        sb.AppendLine(Invariant($"### {r.Model} {r.ModelVersion} on {sets}: utterances ({r.Utterances}, {r.UtteranceHours:0.00} h), LM {r.LanguageModel}"));
         sb.AppendLine();
         sb.AppendLine($"| metric | scored on | model | model, no LM | {peer ?? "peer"} |");
         sb.AppendLine("| --- | --- | --- | --- | --- |");

@@ -230,6 +230,7 @@ public class RealDataEvaluationTests(RealShapedSetsFixture sets) : IClassFixture
         Assert.Contains(EvaluationMarkdown.NotAvailable, emotionRow, StringComparison.Ordinal);
         Assert.DoesNotContain("0.0 %", emotionRow, StringComparison.Ordinal);
         Assert.Contains("| model | model, no LM | scripted |", md, StringComparison.Ordinal);
+        Assert.Contains(" on calls, read: utterances (8,", md, StringComparison.Ordinal);
         Assert.Contains("| utterance = 006 |", md, StringComparison.Ordinal);
         var werRow = Assert.Single(md.Split('\n'), l => l.StartsWith("| WER |", StringComparison.Ordinal));
         Assert.Contains($"{r.Peer!.Wer!.Value * 100:0.0} %", werRow, StringComparison.Ordinal);
