@@ -76,7 +76,7 @@ public sealed record GroupMetrics : UtteranceMetrics
 
 /// <summary>
 /// The evaluation table (written as JSON by <c>mtlbatch eval</c>): the totals over every set (flat, the model card's keys),
-/// the groups, the conversations. Built from the totals by <see cref="ModelEvaluator"/>.
+/// the conversations, then the groups (JSON in that order). Built from the totals by <see cref="ModelEvaluator"/>.
 /// </summary>
 public sealed record EvaluationReport : UtteranceMetrics
 {
@@ -90,21 +90,21 @@ public sealed record EvaluationReport : UtteranceMetrics
     /// <summary>"on (weight A, bonus B)" or "off".</summary>
     [JsonPropertyOrder(-2)] public string LanguageModel { get; init; } = "off";
 
-    public IReadOnlyList<GroupMetrics> Groups { get; init; } = [];
+    [JsonPropertyOrder(2)] public IReadOnlyList<GroupMetrics> Groups { get; init; } = [];
 
-    public int Conversations { get; init; }
+    [JsonPropertyOrder(1)] public int Conversations { get; init; }
     /// <summary>Conversations whose reference segments carry text (the others are scored for DER only).</summary>
-    public int TranscribedConversations { get; init; }
-    public double? ConversationWer { get; init; }
-    public double? Der { get; init; }
-    public double? DerMissed { get; init; }
-    public double? DerFalseAlarm { get; init; }
-    public double? DerConfusion { get; init; }
-    public double? SpeakerCountAccuracy { get; init; }
+    [JsonPropertyOrder(1)] public int TranscribedConversations { get; init; }
+    [JsonPropertyOrder(1)] public double? ConversationWer { get; init; }
+    [JsonPropertyOrder(1)] public double? Der { get; init; }
+    [JsonPropertyOrder(1)] public double? DerMissed { get; init; }
+    [JsonPropertyOrder(1)] public double? DerFalseAlarm { get; init; }
+    [JsonPropertyOrder(1)] public double? DerConfusion { get; init; }
+    [JsonPropertyOrder(1)] public double? SpeakerCountAccuracy { get; init; }
     /// <summary>Conversations whose reference segments carry emotion labels.</summary>
-    public int EmotionConversations { get; init; }
-    public double? EmotionTimelineAccuracy { get; init; }
+    [JsonPropertyOrder(1)] public int EmotionConversations { get; init; }
+    [JsonPropertyOrder(1)] public double? EmotionTimelineAccuracy { get; init; }
 
-    public double ModelRealtimeFactor { get; init; }
-    public string Device { get; init; } = "";
+    [JsonPropertyOrder(1)] public double ModelRealtimeFactor { get; init; }
+    [JsonPropertyOrder(1)] public string Device { get; init; } = "";
 }
