@@ -105,6 +105,7 @@ public sealed record EvaluationReport : UtteranceMetrics
     [JsonPropertyOrder(1)] public int EmotionConversations { get; init; }
     [JsonPropertyOrder(1)] public double? EmotionTimelineAccuracy { get; init; }
 
-    [JsonPropertyOrder(1)] public double ModelRealtimeFactor { get; init; }
+    /// <summary>Audio seconds per second of the model's forward pass on the utterances (null without utterances).</summary>
+    [JsonPropertyOrder(1)] public double? ModelRealtimeFactor { get; init; }
     [JsonPropertyOrder(1)] public string Device { get; init; } = "";
 }

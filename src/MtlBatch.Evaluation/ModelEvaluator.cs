@@ -132,7 +132,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             SpeakerCountAccuracy = conv.Count == 0 ? null : conv.CountCorrect / (double)conv.Count,
             EmotionConversations = conv.WithEmotion,
             EmotionTimelineAccuracy = conv.EmotionFrames == 0 ? null : conv.EmotionCorrect / (double)conv.EmotionFrames,
-            ModelRealtimeFactor = modelSeconds > 0 ? audioSeconds / modelSeconds : 0,
+            ModelRealtimeFactor = modelSeconds > 0 ? audioSeconds / modelSeconds : null,
             Device = model.Device,
         };
     }

@@ -43,6 +43,7 @@ public sealed class RealShapedSetsFixture : IAsyncLifetime
                                new { speaker = "B", start = spans[1].Start, end = spans[1].End, text = "", emotion = "" } },
         };
         await SpeechClips.WriteManifestAsync(Path.Combine(Calls, "conversations.jsonl"), [conversation]);
+        await File.WriteAllTextAsync(Path.Combine(Calls, "empty.jsonl"), ""); // a meeting corpus's test.jsonl may be empty
 
         var commands = new List<object>();
         foreach (var (id, word, spk) in new[] { ("c1", "yes", "s1"), ("c2", "stop", "s2") })
@@ -178,6 +179,12 @@ public class RealDataEvaluationTests(RealShapedSetsFixture sets) : IClassFixture
         Assert.NotNull(r.Der);
         Assert.InRange(r.Der!.Value, 0, 2);
         Assert.NotNull(r.SpeakerCountAccuracy);
+        var meetingsOnly = await RealShapedSetsFixture.EvaluateAsync([sets.Calls], options: new EvaluationOptions { UtteranceManifest = "empty.jsonl" });
+        Assert.Equal(0, meetingsOnly.Utterances);
+        Assert.Null(meetingsOnly.Wer);
+        Assert.Null(meetingsOnly.SpeakerEer);
+        Assert.Null(meetingsOnly.ModelRealtimeFactor);
+        Assert.Equal(r.Der, meetingsOnly.Der);
         var noConversations = await RealShapedSetsFixture.EvaluateAsync([sets.Read]);
         Assert.Null(noConversations.Der);
         Assert.Null(noConversations.SpeakerCountAccuracy);
