@@ -13,7 +13,7 @@ namespace MtlBatch.Evaluation;
 
 public sealed class EvaluationOptions
 {
-    /// <summary>Evaluate at most this many utterances (0 = all).</summary>
+    /// <summary>Evaluate at most this many utterances of each set, the first ones (0 = all).</summary>
     public int MaxUtterances { get; set; }
     /// <summary>Evaluate at most this many conversations (0 = all).</summary>
     public int MaxConversations { get; set; }

@@ -18,8 +18,8 @@ public sealed class EvalCommand : ICliCommand
             Required = true,
         };
         var output = new Option<FileInfo?>("--out") { Description = "Write the report as JSON here." };
-        var manifest = new Option<string>("--manifest") { Description = "Utterance manifest inside the set.", DefaultValueFactory = _ => "test.jsonl" };
-        var limit = new Option<int>("--limit") { Description = "At most this many utterances (0 = all)." };
+        var manifest = new Option<string>("--manifest") { Description = "Utterance manifest inside each set (or an absolute path: e.g. a subset of its lines).", DefaultValueFactory = _ => "test.jsonl" };
+        var limit = new Option<int>("--limit") { Description = "At most this many utterances per set, the first ones (0 = all)." };
         var conversations = new Option<int>("--conversations") { Description = "At most this many conversations (0 = all)." };
         var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
         var device = new Option<DevicePreference>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => DevicePreference.Auto };
