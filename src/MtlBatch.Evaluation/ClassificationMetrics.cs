@@ -65,6 +65,15 @@ public sealed class BinaryF1
         else TrueNegative++;
     }
 
+    /// <summary>Adds the counts of another (e.g. one utterance's frames).</summary>
+    public void Add(BinaryF1 other)
+    {
+        TruePositive += other.TruePositive;
+        FalsePositive += other.FalsePositive;
+        FalseNegative += other.FalseNegative;
+        TrueNegative += other.TrueNegative;
+    }
+
     public double Precision => TruePositive + FalsePositive == 0 ? 0 : TruePositive / (double)(TruePositive + FalsePositive);
     public double Recall => TruePositive + FalseNegative == 0 ? 0 : TruePositive / (double)(TruePositive + FalseNegative);
     public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
