@@ -10,9 +10,9 @@ rm -rf "$OUT"; mkdir -p "$OUT/audio"
 {
   # WUW: 6 spontaneous sentences (006-010, at most 7 s) and 6 single keywords (001-005), one per session each.
   jq -c 'select(.text != null and (.utterance | tonumber) >= 6 and .duration <= 7)' "$W/test.jsonl" | jq -sc 'group_by(.speaker) | map(.[0]) | .[:6][]'
-  jq -c 'select(.text != null and (.utterance | tonumber) <= 5)' "$W/test.jsonl" | jq -sc 'group_by(.speaker) | map(.[1]) | map(select(. != null)) | .[:6][]'
+  jq -c 'select(.text != null and (.utterance | tonumber) <= 5)' "$W/test.jsonl" | jq -sc 'group_by(.speaker) | to_entries | map(.value[.key % (.value | length)]) | .[:6][]'
   # Speech Commands: one clip of each of the 10 words, each from a different held-out speaker where possible.
-  jq -c 'select(.text != null)' "$S/test.jsonl" | jq -sc 'group_by(.text) | to_entries | map(.value[.key % (.value | length)]) | .[]'
+  jq -c 'select(.text != null and .utterance != "_unknown_")' "$S/test.jsonl" | jq -sc 'group_by(.text) | to_entries | map(.value[.key % (.value | length)]) | .[]'
 } > "$OUT/test.jsonl.tmp"
 while read -r line; do
   id=$(jq -r .id <<<"$line"); src=$(jq -r .source <<<"$line")
@@ -31,4 +31,4 @@ WUW-II telephone utterances (CC BY-SA 4.0, WUW Corpus II, Dr. Veton Kepuska, Thi
 v0.02 test clips (CC BY 4.0, Pete Warden / Google), converted to 16 kHz mono by `mtlbatch corpus import`. No
 utterance holds a person's name (the importer drops those). Never trained on, never used for tuning.
 MD
-echo "real-heldout: $(grep -c . "$OUT/test.jsonl") utterances, $(du -sh "$OUT" | cut -f1)"
+echo "real-heldout: $(grep -c . "$OUT/test.jsonl") utterances, $(du -sh --apparent-size "$OUT" | cut -f1)"
