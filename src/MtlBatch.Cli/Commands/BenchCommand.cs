@@ -77,7 +77,14 @@ public sealed class BenchCommand : ICliCommand
         }
 
         var section = BenchmarkReport.Markdown(rows, modelName, modelVersion, DateTimeOffset.UtcNow,
-            baselinePath is null ? null : new BenchmarkBaseline(baselineRows, Describe(baselinePath).Name, Describe(baselinePath).Version));
+            baselinePath is null ? null : Baseline(baselineRows, baselinePath));
+
+        // One model load for both description fields.
+        static BenchmarkBaseline Baseline(List<(double, BenchmarkMeasurement)> table, string path)
+        {
+            var (name, version) = Describe(path);
+            return new BenchmarkBaseline(table, name, version);
+        }
         BenchmarkReport.Update(markdownPath, section);
         logger.LogInformation("Updated {Markdown}", markdownPath);
         return 0;

@@ -122,9 +122,10 @@ public sealed class CorpusImportWriter(ProcessRunner runner, ILogger<CorpusImpor
         Phonemizer phonemizer, ConcurrentDictionary<string, Task<IReadOnlyList<string>>> phonemes, CancellationToken ct)
     {
         var whole = Path.Combine(audioDir, item.Id + ".wav");
-        var crops = item.CropSeconds is { } c ? Directory.GetFiles(audioDir, item.Id + "-c??.wav").Order(StringComparer.Ordinal).ToList() : [];
+        List<string> crops = [];
         if (item.CropSeconds is { } cropSeconds)
         {
+            crops = Directory.GetFiles(audioDir, item.Id + "-c??.wav").Order(StringComparer.Ordinal).ToList();
             if (crops.Count == 0)
             {
                 if (await extract().ConfigureAwait(false) is not { } src) return [];
