@@ -34,6 +34,21 @@ from mtl.metrics import Accuracy, BinaryF1, ErrorRate, greedy_ctc  # noqa: E402
 from mtl.model import count_parameters  # noqa: E402
 
 
+def grow_identity_layers(model, loaded):
+    """Encoder layers with no tensor in `loaded` start as the identity: with pre-norm residual blocks, zero attention
+    and feed-forward output projections make x -> x, so a deeper model fine-tuned from a shallower one starts from
+    the shallower one's function and the new layers learn from there. Returns the indices of those layers."""
+    grown = [i for i in range(len(model.layers)) if not any(k.startswith(f"layers.{i}.") for k in loaded)]
+    if len(grown) == len(model.layers):
+        return []  # nothing of the encoder came from the source: not a growth, keep the random initialisation
+    with torch.no_grad():
+        for i in grown:
+            for linear in (model.layers[i].attn.out, model.layers[i].ff[2]):
+                linear.weight.zero_()
+                linear.bias.zero_()
+    return grown
+
+
 def lr_at(step, total_steps, t, time_progress=0.0):
     """time_progress (0..1) is the share of a --max-minutes budget already used: with a time budget the schedule
     follows whichever runs out first, steps or minutes, so a budgeted run still ends with a decayed learning rate."""
@@ -186,6 +201,10 @@ class Trainer:
         matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
         self.model.load_state_dict(matched, strict=False)
         self.log(f"initialised {len(matched)}/{len(own)} tensors from {path}")
+        grown = grow_identity_layers(self.model, matched)
+        if grown:
+            self.log(f"encoder layers {grown} are not in {path}: they start as identity (zero output projections), "
+                     "so the grown model computes what the source model did")
 
     def _log_json(self, record):
         with open(os.path.join(self.out, "log.jsonl"), "a", encoding="utf-8") as f:

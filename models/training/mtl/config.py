@@ -38,6 +38,10 @@ DEFAULTS = {
     # task -> [start_step, ramp_steps]: the task's loss is off before start_step and ramps in linearly (the
     # speaker loss otherwise dominates the shared encoder before character CTC has left its plateau).
     "task_ramps": {},
+    # task -> [min_seconds, max_seconds]: in training, that task's utterance-level loss is computed on a random span
+    # of this length (speaker: the 1-2 s window diarization embeds; emotion: added to the whole-utterance loss, so
+    # short stretches of frames carry the label the 1 s-smoothed emotion timeline reads from them).
+    "crops": {},
     "train": {},
 }
 
@@ -76,6 +80,11 @@ def load_config(path_or_dict):
     unknown = set(cfg["task_ramps"]) - set(TASKS)
     if unknown:
         raise ValueError(f"task_ramps: unknown tasks {sorted(unknown)}")
+    for task, span in cfg["crops"].items():
+        if task not in ("speaker", "emotion"):
+            raise ValueError(f"crops: only speaker and emotion are pooled over spans, not {task}")
+        if len(span) != 2 or not 0 < span[0] <= span[1]:
+            raise ValueError(f"crops.{task} must be [min_seconds, max_seconds] with 0 < min <= max")
     if cfg["train"]["amp"] not in ("off", "bf16"):
         raise ValueError("train.amp must be off or bf16")
     if not 0.0 <= cfg["train"]["real_share"] < 1.0:
@@ -98,14 +107,30 @@ def load_inventories(corpus_dirs):
         for key in ("chars", "phonemes", "emotions"):
             if inv[key] != base[key]:
                 raise ValueError(f"{c}: inventory {key} differs from {corpus_dirs[0]}")
-    speakers, seen = [], set()
-    for inv in invs:
+    # Synthetic corpora number their identities spk000, spk001, ... each: the same id in two corpora is one speaker
+    # only if both describe the same voice. Otherwise the later corpus's speaker is renamed "<folder>:<id>".
+    speakers, voices, aliases = [], {}, {}
+    for c, inv in zip(corpus_dirs, invs):
+        described = inv.get("speakerVoices") or {}
+        folder = corpus_key(c)
         for s in inv["speakers"]:
-            if s not in seen:
-                seen.add(s)
-                speakers.append(s)
+            name = s
+            if s in voices and voices[s] != described.get(s):
+                name = f"{folder}:{s}"
+                aliases.setdefault(folder, {})[s] = name
+            if name not in voices:
+                voices[name] = described.get(s)
+                speakers.append(name)
     base["speakers"] = speakers
+    base.pop("speakerVoices", None)
+    if aliases:
+        base["speaker_aliases"] = aliases
     return base
+
+
+def corpus_key(corpus_dir):
+    """A corpus folder's name (stable across working directories), which speaker aliases are keyed by."""
+    return os.path.basename(os.path.normpath(corpus_dir))
 
 
 def load_inventory(corpus_dir):
@@ -129,4 +154,5 @@ def load_inventory(corpus_dir):
         "phonemes": list(inv["phonemes"]),
         "emotions": list(inv["emotions"]),
         "speakers": list(speakers),
+        "speakerVoices": dict(inv.get("speakerVoices") or {}),  # load_inventories tells same-named voices apart
     }

@@ -6,6 +6,7 @@ import numpy as np
 import soundfile as sf
 import torch
 
+from .config import corpus_key
 from .model import output_frames
 
 SAMPLE_RATE = 16000
@@ -34,7 +35,9 @@ class Utterance:
             index = inventory["phone_index"]
             if all(p in index for p in line["phonemes"]):
                 self.phones = [index[p] for p in line["phonemes"]]
-        self.speaker = inventory["speaker_index"].get(line.get("speaker"), -1)
+        speaker = line.get("speaker")
+        speaker = inventory.get("speaker_alias", {}).get(speaker, speaker)
+        self.speaker = inventory["speaker_index"].get(speaker, -1)
         self.emotion = inventory["emotion_index"].get(line.get("emotion"), -1)
         vad = line.get("vad")
         self.vad = [(float(s), float(e)) for s, e in vad] if vad is not None else None
@@ -52,6 +55,7 @@ def index_inventory(inventory):
 def read_manifest(corpus_dir, split, inventory, limit=0):
     path = os.path.join(corpus_dir, f"{split}.jsonl")
     inv = index_inventory(inventory)
+    inv["speaker_alias"] = inventory.get("speaker_aliases", {}).get(corpus_key(corpus_dir), {})
     items = []
     with open(path, "r", encoding="utf-8") as f:
         for line in f:

@@ -26,6 +26,25 @@ def speaker_embedding(speaker_frames, valid):
     return F.normalize(masked_mean(speaker_frames, valid), dim=-1)
 
 
+ENCODER_FRAME_SECONDS = 0.04
+
+
+def random_span(valid, min_frames, max_frames):
+    """[B, T] bool -> [B, T] bool: per row one random run of min..max frames inside its valid frames (rows with
+    fewer valid frames keep them all). Uses torch's global generator, which the trainer seeds per step."""
+    out = torch.zeros_like(valid)
+    counts = valid.sum(1).tolist()
+    for i, n in enumerate(counts):
+        n = int(n)
+        if n <= max_frames:
+            out[i] = valid[i]
+            continue
+        length = int(torch.randint(min_frames, max_frames + 1, (1,)))
+        start = int(torch.randint(0, n - length + 1, (1,)))
+        out[i, start:start + length] = True
+    return out
+
+
 def ctc_required_frames(targets, lengths):
     """Minimum CTC frames per target sequence: length + number of adjacent repeats."""
     out = []
@@ -86,6 +105,8 @@ class MtlCriterion(nn.Module):
         self.enabled = [t for t in TASKS if self.weights[t] > 0]
         self.uncertainty = cfg["loss_weighting"] == "uncertainty"
         self.ramps = {t: (int(r[0]), int(r[1])) for t, r in cfg.get("task_ramps", {}).items()}
+        self.crops = {t: (max(1, round(r[0] / ENCODER_FRAME_SECONDS)), max(1, round(r[1] / ENCODER_FRAME_SECONDS)))
+                      for t, r in cfg.get("crops", {}).items()}
         if self.uncertainty:
             # s_k = log sigma_k^2, one per enabled task, starting at 0 (weight 1).
             self.log_vars = nn.Parameter(torch.zeros(len(self.enabled)))
@@ -94,7 +115,7 @@ class MtlCriterion(nn.Module):
             sl = cfg["speaker_loss"]
             self.aam = AamSoftmax(cfg["model"]["speaker_dim"], n_speakers, sl["scale"], sl["margin"])
 
-    def task_losses(self, out, batch):
+    def task_losses(self, out, batch, training=False):
         losses, extras = {}, {}
         frames = batch["frames"]
         valid = frame_mask(frames, out["vad_logits"].shape[1])
@@ -110,7 +131,10 @@ class MtlCriterion(nn.Module):
         if self.aam is not None:
             has = batch["speaker"] >= 0
             if bool(has.any()):
-                emb = speaker_embedding(out["speaker_frames"][has], valid[has])
+                pool = valid[has]
+                if training and "speaker" in self.crops:
+                    pool = random_span(pool, *self.crops["speaker"])
+                emb = speaker_embedding(out["speaker_frames"][has], pool)
                 losses["speaker"], extras["speaker_cos"] = self.aam(emb, batch["speaker"][has])
         if "emotion" in self.enabled:
             has = batch["emotion"] >= 0
@@ -120,7 +144,12 @@ class MtlCriterion(nn.Module):
                 use_speech = speech.any(1)
                 pool = torch.where(use_speech[:, None], speech, valid)
                 logits = masked_mean(out["emotion_logits"], pool)
-                losses["emotion"] = F.cross_entropy(logits[has], batch["emotion"][has])
+                loss = F.cross_entropy(logits[has], batch["emotion"][has])
+                if training and "emotion" in self.crops:
+                    span = random_span(pool[has], *self.crops["emotion"])
+                    span_logits = masked_mean(out["emotion_logits"][has], span)
+                    loss = 0.5 * (loss + F.cross_entropy(span_logits, batch["emotion"][has]))
+                losses["emotion"] = loss
                 extras["emotion_logits"] = logits
         if "vad" in self.enabled:
             has = batch["vad_has"]
@@ -162,5 +191,6 @@ class MtlCriterion(nn.Module):
         return {t: self.weights[t] for t in self.enabled}
 
     def forward(self, out, batch, step=None):
-        losses, extras = self.task_losses(out, batch)
+        """step=None: evaluation (no ramps, no random spans)."""
+        losses, extras = self.task_losses(out, batch, training=step is not None)
         return self.combine(losses, step), losses, extras
