@@ -19,6 +19,28 @@ public sealed record AnalysisResult
     public required EmotionTrack Emotions { get; init; }
     /// <summary>Voice-activity segments (additive to the contract; the report draws gaps from it).</summary>
     public IReadOnlyList<TimeSpan2> VoiceActivity { get; init; } = [];
+    /// <summary>What is doubtful about this result's input (e.g. <see cref="WarningCodes.InputTruncated"/>); omitted when none (additive).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ResultWarning>? Warnings { get; init; }
+}
+
+/// <summary>Something about a result that a consumer should know (the result is still complete for the audio it had).</summary>
+public sealed record ResultWarning
+{
+    /// <summary>A stable code from <see cref="WarningCodes"/>.</summary>
+    public required string Code { get; init; }
+    public required string Message { get; init; }
+    /// <summary>For <see cref="WarningCodes.InputTruncated"/>: the duration the container declares.</summary>
+    public double? DeclaredDurationSeconds { get; init; }
+    /// <summary>For <see cref="WarningCodes.InputTruncated"/>: the duration that could be decoded (what was analysed).</summary>
+    public double? DecodedDurationSeconds { get; init; }
+}
+
+/// <summary>Stable codes of <see cref="ResultWarning"/>.</summary>
+public static class WarningCodes
+{
+    /// <summary>The decoded audio is shorter than the container declares (a cut-off upload): only the readable part was analysed.</summary>
+    public const string InputTruncated = "input-truncated";
 }
 
 public sealed record RecordingInfo

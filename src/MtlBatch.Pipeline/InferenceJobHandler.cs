@@ -8,7 +8,12 @@ using Polly.CircuitBreaker;
 
 namespace MtlBatch.Pipeline;
 
-public enum InferenceStatus { Succeeded, AlreadySucceeded, Failed, Rejected }
+/// <summary>
+/// Outcome of one delivery. <see cref="Deferred"/>: the model session's circuit was open, a copy of the message was
+/// re-queued for after the break and this delivery does not count against the job. <see cref="Poisoned"/>: the job's
+/// own failures reached <see cref="PipelineOptions.MaxDequeueCount"/> and the handler moved it to the poison queue.
+/// </summary>
+public enum InferenceStatus { Succeeded, AlreadySucceeded, Failed, Rejected, Deferred, Poisoned }
 
 public sealed record InferenceOutcome(string? JobId, InferenceStatus Status);
 
@@ -21,8 +26,10 @@ public sealed record InferenceOutcome(string? JobId, InferenceStatus Status);
 /// <item>otherwise run, write the set with result.json last, publish events, then write Succeeded conditionally on the
 /// ETag of our Running write, so of two overlapping deliveries only one records the outcome.</item>
 /// </list>
-/// Bad input (<see cref="MtlBatchException"/>) fails the job at once; any other exception propagates so the queue
-/// redelivers it, and after the max dequeue count the poison handler records the failure.
+/// Bad input (<see cref="MtlBatchException"/>) fails the job at once. An open circuit says nothing about the recording:
+/// the delivery is deferred (a copy re-queued, invisible for the break duration) and not counted. Any other exception
+/// propagates so the queue redelivers it; the delivery that reaches <see cref="PipelineOptions.MaxDequeueCount"/> of the
+/// job's own failures moves it to the poison queue, where the poison handler records the failure.
 /// </summary>
 public sealed class InferenceJobHandler(
     PipelineStorage storage,
@@ -33,6 +40,7 @@ public sealed class InferenceJobHandler(
     ISpeechAnalyzerSource analyzers,
     RecordingMedia media,
     IOptions<AnalysisOptions> analysisOptions,
+    IOptions<ResilienceOptions> resilienceOptions,
     IOptions<PipelineOptions> options,
     ILogger<InferenceJobHandler> logger)
 {
@@ -64,9 +72,13 @@ public sealed class InferenceJobHandler(
             JobId = job.JobId, Recording = job.Recording, Upload = job.Upload, ContentSha256 = job.ContentSha256,
             ModelVersion = job.ModelVersion, DurationSeconds = job.DurationSeconds, QueuedAt = DateTimeOffset.UtcNow,
         };
+        // The message's result version and reason name this delivery's events (repeats of one message share them).
+        row.ResultVersion = job.Attempt;
+        row.Reason = job.Reason;
 
+        var attempt = job.DeliveryAttempt(dequeueCount);
         var committed = job.Force ? null : await results.GetCommittedAsync(job.Recording, cancellationToken).ConfigureAwait(false);
-        row = await ledger.MarkRunningAsync(row, (int)Math.Max(1, dequeueCount), cancellationToken).ConfigureAwait(false);
+        row = await ledger.MarkRunningAsync(row, (int)attempt, cancellationToken).ConfigureAwait(false);
         if (committed?.JobId == job.JobId)
         {
             logger.LogInformation("Job {JobId} ({Recording}) had already committed its results; finishing the bookkeeping", job.JobId, job.Recording);
@@ -74,7 +86,11 @@ public sealed class InferenceJobHandler(
             await CompleteAsync(job, row, cancellationToken).ConfigureAwait(false);
             return new InferenceOutcome(job.JobId, InferenceStatus.Succeeded);
         }
+        return await RunAsync(job, row, attempt, cancellationToken).ConfigureAwait(false);
+    }
 
+    private async Task<InferenceOutcome> RunAsync(InferenceJob job, JobEntity row, long attempt, CancellationToken cancellationToken)
+    {
         var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), WorkFolders.JobPrefix + Guid.NewGuid().ToString("N")));
         try
         {
@@ -115,22 +131,32 @@ public sealed class InferenceJobHandler(
                 await FailAsync(row, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
                 return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
             }
+            catch (BrokenCircuitException ex)
+            {
+                // An open circuit says nothing about the recording: try it again after the break, uncounted, and keep
+                // the model error that opened the circuit.
+                await DeferAsync(job, row, attempt, "model session circuit is open; last model error: " +
+                    (ex.InnerException?.Message ?? StripCircuitNote(row.ErrorMessage) ?? "unknown"), cancellationToken).ConfigureAwait(false);
+                return new InferenceOutcome(job.JobId, InferenceStatus.Deferred);
+            }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                // An open circuit says nothing about the recording: keep the model error that opened it.
-                var note = ex is BrokenCircuitException
-                    ? "model session circuit is open; last model error: " + (ex.InnerException?.Message ?? StripCircuitNote(row.ErrorMessage) ?? "unknown")
-                    : ex.GetType().Name + ": " + ex.Message;
-                logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} failed: {Error}", job.JobId, job.Recording, dequeueCount, note);
+                var note = ex.GetType().Name + ": " + ex.Message;
+                logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} of {MaxAttempts} failed: {Error}",
+                    job.JobId, job.Recording, attempt, options.Value.MaxDequeueCount, note);
                 try { await ledger.NoteAttemptFailedAsync(row, note, CancellationToken.None).ConfigureAwait(false); }
                 catch (RequestFailedException noteError) { logger.LogWarning("Could not note the failure in the ledger: {Error}", noteError.Message); }
-                throw;
+                if (attempt < options.Value.MaxDequeueCount) throw;
+                // The host counts only this copy's deliveries; the job's own count (earlier copies included) decides.
+                await MoveToPoisonAsync(job, attempt, cancellationToken).ConfigureAwait(false);
+                return new InferenceOutcome(job.JobId, InferenceStatus.Poisoned);
             }
             row.InferenceSeconds = clock.Elapsed.TotalSeconds;
 
             // The pipeline's model version labels results (it differs from the model's metadata only when overridden).
             if (result.Model.Version != job.ModelVersion)
                 result = result with { Model = result.Model with { Version = job.ModelVersion } };
+            if (job.Warnings.Count > 0) result = result with { Warnings = job.Warnings };
 
             var files = ResultSetRenderer.Render(result).Select(f => new RenderedFile(f.FileName, BinaryData.FromBytes(f.Content))).ToList();
             await results.WriteResultSetAsync(job.Recording, job.JobId, job.ModelVersion, files, cancellationToken).ConfigureAwait(false);
@@ -150,6 +176,33 @@ public sealed class InferenceJobHandler(
         }
     }
 
+    /// <summary>
+    /// Re-queues a copy of the job, invisible until the circuit's break is over, carrying the job's own failures so
+    /// far (this delivery is not one of them); the caller's success return then deletes this copy. A crash in between
+    /// leaves two copies: the exactly-once rules make the second a no-op.
+    /// </summary>
+    private async Task DeferAsync(InferenceJob job, JobEntity row, long attempt, string note, CancellationToken cancellationToken)
+    {
+        var delay = resilienceOptions.Value.BreakerBreakDuration;
+        var copy = job with { PriorFailures = (int)attempt - 1 };
+        await resilience.StorageAsync(async ct =>
+        {
+            await storage.InferenceQueue.SendMessageAsync(copy.ToJson(), visibilityTimeout: delay, cancellationToken: ct).ConfigureAwait(false);
+        }, cancellationToken).ConfigureAwait(false);
+        logger.LogWarning("Job {JobId} ({Recording}) deferred for {Delay} without counting the delivery ({Failures} failure(s) of its own so far): {Reason}",
+            job.JobId, job.Recording, delay, copy.PriorFailures, note);
+        row.Attempts = copy.PriorFailures;
+        try { await ledger.NoteAttemptFailedAsync(row, note, CancellationToken.None).ConfigureAwait(false); }
+        catch (RequestFailedException noteError) { logger.LogWarning("Could not note the deferral in the ledger: {Error}", noteError.Message); }
+    }
+
+    private async Task MoveToPoisonAsync(InferenceJob job, long attempt, CancellationToken cancellationToken)
+    {
+        logger.LogError("Job {JobId} ({Recording}) failed {Attempts} times; moving it to the poison queue", job.JobId, job.Recording, attempt);
+        await resilience.StorageAsync(async ct => { await storage.PoisonQueue.SendMessageAsync(job.ToJson(), ct).ConfigureAwait(false); }, cancellationToken)
+            .ConfigureAwait(false);
+    }
+
     private static string? StripCircuitNote(string? message)
     {
         const string Marker = "last model error: ";
@@ -162,7 +215,7 @@ public sealed class InferenceJobHandler(
         row.CompletedAt = DateTimeOffset.UtcNow;
         row.State = nameof(JobState.Succeeded);
         // Events before the Succeeded write: a crash in between repeats the event (same id) rather than losing it.
-        await events.PublishAsync(PipelineEvents.Succeeded(row), cancellationToken).ConfigureAwait(false);
+        await events.PublishAsync(PipelineEvents.Succeeded(row, job.Warnings), cancellationToken).ConfigureAwait(false);
         if (!await ledger.TryMarkSucceededAsync(row, cancellationToken).ConfigureAwait(false))
             logger.LogWarning("Job {JobId} was updated by another delivery meanwhile; that delivery records the outcome", job.JobId);
         await DeleteDecodedAsync(job, cancellationToken).ConfigureAwait(false);

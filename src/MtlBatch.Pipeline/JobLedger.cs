@@ -35,6 +35,10 @@ public sealed class JobEntity : ITableEntity
     public string? ErrorCode { get; set; }
     public string? ErrorMessage { get; set; }
     public string? ResultsPath { get; set; }
+    /// <summary>The result version of the latest submission (<see cref="InferenceJob.Attempt"/>; 0 in rows written before it existed).</summary>
+    public int ResultVersion { get; set; }
+    /// <summary>Why the latest submission was made (<see cref="SubmissionReasons"/>).</summary>
+    public string? Reason { get; set; }
 
     public JobState GetState() => Enum.Parse<JobState>(State);
 }
@@ -88,6 +92,17 @@ public sealed class JobLedger(PipelineStorage storage, ResiliencePipelines resil
 
     /// <summary>Blob ETags come quoted in headers and unquoted in listings; compare them without quotes.</summary>
     public static string NormalizeETag(ETag? etag) => etag?.ToString().Trim('"') ?? "";
+
+    /// <summary>
+    /// The result version for a new submission of a job: 1 for a new job, the same while a submission is still queued or
+    /// running (a repeated intake), the next one after a final outcome (forced reprocess, a retry after a failure).
+    /// </summary>
+    public static int NextResultVersion(JobEntity? existing) => existing switch
+    {
+        null => 1,
+        _ when existing.GetState() is JobState.Queued or JobState.Running => Math.Max(1, existing.ResultVersion),
+        _ => Math.Max(1, existing.ResultVersion) + 1,
+    };
 
     public static string KeyOf(string path) => Hex(SHA256.HashData(Encoding.UTF8.GetBytes(path)))[..40];
     public static string RecordingPartition(string recording) => "rec-" + KeyOf(recording);

@@ -16,10 +16,23 @@ public sealed record InferenceJob
     public required string Upload { get; init; }
     public required string ContentSha256 { get; init; }
     public required string ModelVersion { get; init; }
-    /// <summary>1 for the first submission; re-submissions (reprocess with force) count up.</summary>
+    /// <summary>
+    /// The result version: 1 for the job's first submission, counting up with every re-submission of the same job id
+    /// (forced reprocess, a retry after a failure). Part of the completion event id.
+    /// </summary>
     public int Attempt { get; init; } = 1;
     /// <summary>Run even if the ledger says Succeeded (explicit reprocess with force).</summary>
     public bool Force { get; init; }
+    /// <summary>Why the job was submitted: <see cref="SubmissionReasons"/> (new upload, reprocess, forced reprocess).</summary>
+    public string Reason { get; init; } = SubmissionReasons.New;
+    /// <summary>
+    /// Failed deliveries of earlier copies of this message. A delivery deferred by an open circuit re-queues a copy
+    /// (whose dequeue count starts again), carrying the failures so far: a job is poisoned after
+    /// <see cref="PipelineOptions.MaxDequeueCount"/> failures of its own, never by deferrals.
+    /// </summary>
+    public int PriorFailures { get; init; }
+    /// <summary>What intake noticed about the input (e.g. <c>input-truncated</c>); copied into result.json and the event.</summary>
+    public IReadOnlyList<ResultWarning> Warnings { get; init; } = [];
     /// <summary>Blob name of the decoded 16 kHz mono WAV in the <c>decoded</c> container.</summary>
     public required string DecodedBlob { get; init; }
     public required double DurationSeconds { get; init; }
@@ -27,6 +40,9 @@ public sealed record InferenceJob
     public required int SourceChannels { get; init; }
 
     public string ToJson() => MtlJson.Serialize(this, indented: false);
+
+    /// <summary>The job's own delivery number: this copy's dequeue count plus the failures of earlier copies.</summary>
+    public long DeliveryAttempt(long dequeueCount) => PriorFailures + Math.Max(1, dequeueCount);
 
     /// <summary>Parses a queue message; null when it is not an inference job (such a message is logged and dropped).</summary>
     public static InferenceJob? TryParse(string message)
@@ -50,7 +66,21 @@ public static class PipelineEventTypes
     public const string Failed = "MtlBatch.RecordingFailed";
 }
 
-/// <summary>A completion event. <see cref="Id"/> is stable per job and outcome, so consumers can drop repeats (delivery is at-least-once).</summary>
+/// <summary>Why a job was submitted (<see cref="InferenceJob.Reason"/>, the event's <c>reason</c>).</summary>
+public static class SubmissionReasons
+{
+    /// <summary>A new or changed upload.</summary>
+    public const string New = "new";
+    /// <summary>The reprocess scheduler re-ran a stale upload (new model version, missing results).</summary>
+    public const string Reprocess = "reprocess";
+    /// <summary>An explicit reprocess with <c>force</c>.</summary>
+    public const string Forced = "forced";
+}
+
+/// <summary>
+/// A completion event. <see cref="Id"/> is <c>{jobId}-{modelVersion}-{attempt}-{succeeded|failed}</c>: the same for
+/// repeats of one result (delivery is at-least-once: drop repeats by id) and new for every new result version.
+/// </summary>
 public sealed record CompletionEvent
 {
     public required string Id { get; init; }
@@ -66,4 +96,10 @@ public sealed record CompletionEvent
     public string? ErrorCode { get; init; }
     public string? ErrorMessage { get; init; }
     public required DateTimeOffset CompletedAt { get; init; }
+    /// <summary>The result version (<see cref="InferenceJob.Attempt"/>).</summary>
+    public int Attempt { get; init; } = 1;
+    /// <summary><see cref="SubmissionReasons"/>: new, reprocess or forced.</summary>
+    public string Reason { get; init; } = SubmissionReasons.New;
+    /// <summary>The result's warnings (e.g. <c>input-truncated</c>); empty when there are none.</summary>
+    public IReadOnlyList<ResultWarning> Warnings { get; init; } = [];
 }

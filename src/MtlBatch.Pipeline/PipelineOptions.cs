@@ -22,6 +22,15 @@ public sealed class PipelineOptions
 
     /// <summary>Create missing containers, queues and tables when the Functions app starts (Azurite; infra creates them in Azure).</summary>
     public bool CreateStorageOnStart { get; set; }
+
+    /// <summary>
+    /// A recording whose decoded audio is shorter than the duration its container declares by more than this many
+    /// seconds (and more than <see cref="TruncationToleranceRatio"/> of it) gets the warning <c>input-truncated</c>.
+    /// </summary>
+    public double TruncationToleranceSeconds { get; set; } = 1.0;
+
+    /// <summary>The relative part of the truncation tolerance (declared durations of compressed streams are estimates).</summary>
+    public double TruncationToleranceRatio { get; set; } = 0.02;
 }
 
 /// <summary>Bulk re-processing when the model changes. Bound from configuration section <c>Reprocess</c>.</summary>

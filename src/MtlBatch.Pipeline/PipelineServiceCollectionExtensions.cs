@@ -22,13 +22,18 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddMtlBatchPipeline(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName));
+        // Validated at start-up (ValidateOnStart: the Functions host; mtlbatch worker calls PipelineOptionsValidation.ValidateAll).
+        services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName)).ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
         services.AddOptions<ReprocessOptions>().Bind(configuration.GetSection(ReprocessOptions.SectionName));
         services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.SectionName));
-        services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName));
-        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName));
-        services.AddOptions<AnalysisOptions>().Bind(configuration.GetSection(AnalysisOptions.SectionName)).Validate(o => { o.Validate(); return true; });
+        services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<AnalysisOptions>().Bind(configuration.GetSection(AnalysisOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>());
         services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName));
         services.AddOptions<InputLimits>().Bind(configuration.GetSection(InputLimits.SectionName));
         services.AddOptions<AudioDecoderOptions>().Bind(configuration.GetSection(AudioDecoderOptions.SectionName));

@@ -3,38 +3,65 @@ using Azure;
 using Azure.Storage.Queues.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MtlBatch.Core;
 
 namespace MtlBatch.Pipeline;
+
+/// <summary>The local worker could not start (e.g. its model does not load); the message says why.</summary>
+public sealed class WorkerStartupException(string message, Exception innerException) : Exception(message, innerException);
 
 /// <summary>Counters of one local worker run.</summary>
 public sealed class WorkerReport
 {
-    private int _uploads, _succeeded, _duplicates, _failed, _retried, _poisoned, _poisonHandled;
+    private int _uploads, _rejected, _intakeGivenUp, _succeeded, _duplicates, _failed, _retried, _deferred, _poisoned, _poisonHandled, _poisonFailed;
     public int UploadsProcessed => _uploads;
+    /// <summary>Recordings (uploads or archive entries) that intake rejected with an error record.</summary>
+    public int RecordingsRejected => _rejected;
+    /// <summary>Uploads whose intake kept failing (not bad input: e.g. storage) until the worker gave up on them.</summary>
+    public int UploadsGivenUp => _intakeGivenUp;
     public int JobsSucceeded => _succeeded;
     public int JobsSkippedAsDuplicate => _duplicates;
     public int JobsFailed => _failed;
     public int DeliveriesRetried => _retried;
+    /// <summary>Deliveries put back untried because the model session's circuit was open (they do not count towards poison).</summary>
+    public int DeliveriesDeferred => _deferred;
     public int MovedToPoison => _poisoned;
     public int PoisonHandled => _poisonHandled;
+    /// <summary>Poisoned jobs recorded as Failed (error.json, ledger, event).</summary>
+    public int PoisonedJobsFailed => _poisonFailed;
 
-    internal void Upload() => Interlocked.Increment(ref _uploads);
+    /// <summary>Everything this run handled that ended in a failure: rejected recordings, failed and poisoned jobs, abandoned uploads.</summary>
+    public int Failures => RecordingsRejected + UploadsGivenUp + JobsFailed + PoisonedJobsFailed;
+
+    internal void Upload(IntakeOutcome outcome)
+    {
+        Interlocked.Increment(ref _uploads);
+        Interlocked.Add(ref _rejected, outcome.Failed);
+    }
+    internal void IntakeGivenUp() => Interlocked.Increment(ref _intakeGivenUp);
     internal void Job(InferenceStatus status)
     {
         switch (status)
         {
             case InferenceStatus.Succeeded: Interlocked.Increment(ref _succeeded); break;
             case InferenceStatus.AlreadySucceeded: Interlocked.Increment(ref _duplicates); break;
+            case InferenceStatus.Deferred: Interlocked.Increment(ref _deferred); break;
+            case InferenceStatus.Poisoned: Interlocked.Increment(ref _poisoned); break;
             default: Interlocked.Increment(ref _failed); break;
         }
     }
     internal void Retry() => Interlocked.Increment(ref _retried);
     internal void Poison() => Interlocked.Increment(ref _poisoned);
-    internal void PoisonDone() => Interlocked.Increment(ref _poisonHandled);
+    internal void PoisonDone(InferenceOutcome outcome)
+    {
+        Interlocked.Increment(ref _poisonHandled);
+        if (outcome.Status == InferenceStatus.Failed) Interlocked.Increment(ref _poisonFailed);
+    }
 
     public override string ToString() =>
-        $"uploads {UploadsProcessed}, jobs succeeded {JobsSucceeded}, duplicates skipped {JobsSkippedAsDuplicate}, failed {JobsFailed}, " +
-        $"retried deliveries {DeliveriesRetried}, moved to poison {MovedToPoison}, poison handled {PoisonHandled}";
+        $"uploads {UploadsProcessed}, recordings rejected {RecordingsRejected}, uploads given up {UploadsGivenUp}, jobs succeeded {JobsSucceeded}, " +
+        $"duplicates skipped {JobsSkippedAsDuplicate}, failed {JobsFailed}, retried deliveries {DeliveriesRetried}, deferred deliveries {DeliveriesDeferred}, " +
+        $"moved to poison {MovedToPoison}, poison handled {PoisonHandled} ({PoisonedJobsFailed} failed); failures {Failures}";
 }
 
 /// <summary>
@@ -70,7 +97,15 @@ public sealed class PipelineWorker(
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         // The model is loaded before the first poll, so the start-up line can say what will run where (and a broken model
         // stops the worker now rather than failing every job).
-        var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+        ISpeechAnalyzer analyzer;
+        try
+        {
+            analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new WorkerStartupException($"The model could not be loaded: {ex.Message}", ex);
+        }
         logger.LogInformation(
             "Worker started: storage {StorageEndpoint}, model {ModelName} {ModelVersion} ({ModelSha}), device: {Device} (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
             StorageEndpoint(storage.BlobService.Uri), analyzer.Model.Name, analyzer.Model.Version, analyzer.Model.Sha256[..Math.Min(12, analyzer.Model.Sha256.Length)],
@@ -128,7 +163,7 @@ public sealed class PipelineWorker(
                 }
                 var outcome = await intake.HandleAsync(name, IntakeRequest.Default, cancellationToken).ConfigureAwait(false);
                 _seenUploads[name] = etag;
-                if (outcome.Status == IntakeStatus.Processed) { processed++; report.Upload(); }
+                if (outcome.Status == IntakeStatus.Processed) { processed++; report.Upload(outcome); }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -139,6 +174,7 @@ public sealed class PipelineWorker(
                 {
                     logger.LogError("Giving up on {Upload} after {Attempts} failed intake attempts", name, failures);
                     _seenUploads[name] = etag;
+                    report.IntakeGivenUp();
                 }
             }
         }
@@ -174,8 +210,7 @@ public sealed class PipelineWorker(
             }
             else
             {
-                await poison.HandleAsync(message.MessageText, cancellationToken).ConfigureAwait(false);
-                report.PoisonDone();
+                report.PoisonDone(await poison.HandleAsync(message.MessageText, cancellationToken).ConfigureAwait(false));
             }
             await lease.StopAsync().ConfigureAwait(false);
             await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)

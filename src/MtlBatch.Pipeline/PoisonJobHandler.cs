@@ -32,6 +32,8 @@ public sealed class PoisonJobHandler(JobLedger ledger, ResultStore results, Comp
             JobId = job.JobId, Recording = job.Recording, Upload = job.Upload, ContentSha256 = job.ContentSha256,
             ModelVersion = job.ModelVersion, DurationSeconds = job.DurationSeconds,
         };
+        row.ResultVersion = job.Attempt;
+        row.Reason = job.Reason;
 
         var lastError = string.IsNullOrEmpty(row.ErrorMessage) ? "no error was recorded" : row.ErrorMessage;
         var code = lastError.Contains("Timeout", StringComparison.OrdinalIgnoreCase) ? ErrorCodes.Timeout : ErrorCodes.InferenceFailed;

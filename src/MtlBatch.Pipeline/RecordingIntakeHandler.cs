@@ -13,7 +13,11 @@ public sealed record IntakeRequest
 {
     /// <summary>Re-run even when the ledger says the upload (or its jobs) already succeeded with this model.</summary>
     public bool Force { get; init; }
+    /// <summary>Submitted by the reprocess scheduler (the jobs' <see cref="InferenceJob.Reason"/> is <c>reprocess</c>, or <c>forced</c> with <see cref="Force"/>).</summary>
+    public bool Reprocess { get; init; }
     public static IntakeRequest Default { get; } = new();
+
+    public string Reason => Force ? SubmissionReasons.Forced : Reprocess ? SubmissionReasons.Reprocess : SubmissionReasons.New;
 }
 
 public enum IntakeStatus { Processed, AlreadyProcessed, NotFound }
@@ -74,7 +78,7 @@ public sealed class RecordingIntakeHandler(
             var uploadProblem = CheckUpload(upload, properties.ContentLength);
             if (uploadProblem is not null)
             {
-                await RejectUploadAsync(summary, "etag:" + blobETag, uploadProblem, cancellationToken).ConfigureAwait(false);
+                await RejectUploadAsync(summary, "etag:" + blobETag, uploadProblem, request, cancellationToken).ConfigureAwait(false);
                 return await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
             }
 
@@ -98,7 +102,7 @@ public sealed class RecordingIntakeHandler(
                             // A broken archive is the upload's failure; a bad entry is that entry's.
                             var key = entry.RelativeName == upload ? await RecordingMedia.Sha256Async(localFile, cancellationToken).ConfigureAwait(false) : "entry-error";
                             summary.InputError |= entry.RelativeName == upload;
-                            await FailNewJobAsync(summary, entry.RelativeName, key, entryError.Code, entryError.Message, cancellationToken).ConfigureAwait(false);
+                            await FailNewJobAsync(summary, entry.RelativeName, key, entryError.Code, entryError.Message, request, cancellationToken).ConfigureAwait(false);
                             continue;
                         }
                         await ProcessRecordingAsync(summary, entry.RelativeName, entry.LocalPath!, modelVersion, request, work.FullName, cancellationToken).ConfigureAwait(false);
@@ -158,7 +162,11 @@ public sealed class RecordingIntakeHandler(
             return;
         }
 
-        var job = new JobEntity { JobId = jobId, Recording = recording, Upload = summary.Upload, ContentSha256 = sha, ModelVersion = modelVersion, QueuedAt = DateTimeOffset.UtcNow };
+        var job = new JobEntity
+        {
+            JobId = jobId, Recording = recording, Upload = summary.Upload, ContentSha256 = sha, ModelVersion = modelVersion, QueuedAt = DateTimeOffset.UtcNow,
+            ResultVersion = JobLedger.NextResultVersion(existing), Reason = request.Reason,
+        };
         try
         {
             if (RecordingPaths.Problem(recording, limits.Value.MaxNameLength) is { } nameProblem)
@@ -169,6 +177,10 @@ public sealed class RecordingIntakeHandler(
             var decoded = await media.DecodeToWavAsync(file, wav, cancellationToken).ConfigureAwait(false);
             job.DecodeSeconds = clock.Elapsed.TotalSeconds;
             job.DurationSeconds = decoded.DurationSeconds;
+            var truncated = RecordingMedia.TruncationWarning(decoded, options.Value.TruncationToleranceSeconds, options.Value.TruncationToleranceRatio);
+            if (truncated is not null)
+                logger.LogWarning("Recording {Recording} is truncated: {DecodedSeconds:F1} s decoded of {DeclaredSeconds:F1} s declared",
+                    recording, decoded.DurationSeconds, decoded.DeclaredDurationSeconds);
 
             var decodedBlob = jobId + ".wav";
             var target = storage.Decoded.GetBlobClient(decodedBlob);
@@ -181,8 +193,10 @@ public sealed class RecordingIntakeHandler(
                 Upload = summary.Upload,
                 ContentSha256 = sha,
                 ModelVersion = modelVersion,
-                Attempt = (existing?.Attempts ?? 0) + 1,
+                Attempt = job.ResultVersion,
                 Force = request.Force,
+                Reason = request.Reason,
+                Warnings = truncated is null ? [] : [truncated],
                 DecodedBlob = decodedBlob,
                 DurationSeconds = decoded.DurationSeconds,
                 SourceSampleRate = decoded.SourceSampleRate,
@@ -205,20 +219,25 @@ public sealed class RecordingIntakeHandler(
         }
     }
 
-    private Task RejectUploadAsync(UploadEntity summary, string contentKey, MtlBatchException error, CancellationToken cancellationToken)
+    private Task RejectUploadAsync(UploadEntity summary, string contentKey, MtlBatchException error, IntakeRequest request, CancellationToken cancellationToken)
     {
         summary.Recordings = Math.Max(summary.Recordings, 1);
         summary.InputError = true;
-        return FailNewJobAsync(summary, summary.Upload, contentKey, error.Code, error.Message, cancellationToken);
+        return FailNewJobAsync(summary, summary.Upload, contentKey, error.Code, error.Message, request, cancellationToken);
     }
 
     /// <summary>Records a recording that never got a job (unusable upload, archive or entry) as a Failed job with error.json.</summary>
-    private async Task FailNewJobAsync(UploadEntity summary, string recording, string contentKey, string code, string message, CancellationToken cancellationToken)
+    private async Task FailNewJobAsync(UploadEntity summary, string recording, string contentKey, string code, string message, IntakeRequest request,
+        CancellationToken cancellationToken)
     {
         summary.Failed++;
+        var jobId = JobLedger.ComputeJobId(recording, contentKey, summary.ModelVersion);
+        var existing = await ledger.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
         var job = new JobEntity
         {
-            JobId = JobLedger.ComputeJobId(recording, contentKey, summary.ModelVersion),
+            JobId = jobId,
+            ResultVersion = JobLedger.NextResultVersion(existing),
+            Reason = request.Reason,
             Recording = recording,
             Upload = summary.Upload,
             ContentSha256 = contentKey.Length == 64 ? contentKey : "",
@@ -262,12 +281,22 @@ public sealed class RecordingIntakeHandler(
 /// <summary>Builds completion events from ledger rows.</summary>
 public static class PipelineEvents
 {
-    public static CompletionEvent Succeeded(JobEntity job) => Create(job, PipelineEventTypes.Succeeded);
-    public static CompletionEvent Failed(JobEntity job) => Create(job, PipelineEventTypes.Failed);
+    public static CompletionEvent Succeeded(JobEntity job, IReadOnlyList<ResultWarning> warnings) => Create(job, PipelineEventTypes.Succeeded, warnings);
+    public static CompletionEvent Failed(JobEntity job) => Create(job, PipelineEventTypes.Failed, []);
 
-    private static CompletionEvent Create(JobEntity job, string type) => new()
+    /// <summary>
+    /// <c>{jobId}-{modelVersion}-{resultVersion}-{succeeded|failed}</c>: repeats of one outcome share it (consumers
+    /// deduplicate on it), every new result of the same recording gets a new one.
+    /// </summary>
+    public static string EventId(JobEntity job, string type) =>
+        $"{job.JobId}-{job.ModelVersion}-{Math.Max(1, job.ResultVersion)}-{(type == PipelineEventTypes.Succeeded ? "succeeded" : "failed")}";
+
+    private static CompletionEvent Create(JobEntity job, string type, IReadOnlyList<ResultWarning> warnings) => new()
     {
-        Id = job.JobId + (type == PipelineEventTypes.Succeeded ? "-succeeded" : "-failed"),
+        Id = EventId(job, type),
+        Attempt = Math.Max(1, job.ResultVersion),
+        Reason = job.Reason ?? SubmissionReasons.New,
+        Warnings = warnings,
         Type = type,
         JobId = job.JobId,
         Recording = job.Recording,

@@ -1,10 +1,15 @@
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using MtlBatch.Audio;
+using MtlBatch.Core;
 
 namespace MtlBatch.Pipeline;
 
-/// <summary>A recording decoded to the pipeline's internal format (16 kHz mono 16-bit PCM WAV).</summary>
-public sealed record DecodedRecording(double DurationSeconds, int SourceSampleRate, int SourceChannels);
+/// <summary>
+/// A recording decoded to the pipeline's internal format (16 kHz mono 16-bit PCM WAV): the decoded duration and what
+/// the container declared (ffprobe) before decoding.
+/// </summary>
+public sealed record DecodedRecording(double DurationSeconds, int SourceSampleRate, int SourceChannels, double DeclaredDurationSeconds);
 
 /// <summary>
 /// The pipeline's use of MtlBatch.Audio: probe + decode untrusted media (limits, allow-lists) into the decoded WAV,
@@ -18,7 +23,27 @@ public sealed class RecordingMedia(AudioDecoder decoder, ArchiveExpander archive
         var info = await decoder.ProbeAsync(input, cancellationToken).ConfigureAwait(false);
         var frames = await WavWriter.WriteAllAsync(wavPath, decoder.DecodeAsync(info, channel: null, cancellationToken), WavSampleFormat.Pcm16,
             AudioDecoder.SampleRate, cancellationToken).ConfigureAwait(false);
-        return new DecodedRecording((double)frames / AudioDecoder.SampleRate, info.SampleRate, info.Channels);
+        return new DecodedRecording((double)frames / AudioDecoder.SampleRate, info.SampleRate, info.Channels, info.DurationSeconds);
+    }
+
+    /// <summary>
+    /// <c>input-truncated</c> when the decoded audio falls short of the declared duration by more than the tolerance
+    /// (<paramref name="toleranceSeconds"/> and <paramref name="toleranceRatio"/> of the declared duration, whichever
+    /// is larger: declared durations of compressed streams are estimates); null otherwise.
+    /// </summary>
+    public static ResultWarning? TruncationWarning(DecodedRecording decoded, double toleranceSeconds, double toleranceRatio)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        var missing = decoded.DeclaredDurationSeconds - decoded.DurationSeconds;
+        if (missing <= Math.Max(toleranceSeconds, toleranceRatio * decoded.DeclaredDurationSeconds)) return null;
+        return new ResultWarning
+        {
+            Code = WarningCodes.InputTruncated,
+            Message = string.Create(CultureInfo.InvariantCulture,
+                $"The input declares {decoded.DeclaredDurationSeconds:F1} s but only {decoded.DurationSeconds:F1} s could be decoded (the file is cut short or damaged); the result covers the decoded part."),
+            DeclaredDurationSeconds = Math.Round(decoded.DeclaredDurationSeconds, 3),
+            DecodedDurationSeconds = Math.Round(decoded.DurationSeconds, 3),
+        };
     }
 
     /// <summary>

@@ -132,7 +132,7 @@ public sealed class ReprocessScheduler(
                 if (queued > o.MaxQueueLength) { stopped = "queue-full"; break; }
 
                 logger.LogInformation("Reprocessing {Upload}: {Reason}", blob.Name, reason);
-                var outcome = await intake.HandleAsync(blob.Name, new IntakeRequest { Force = request.Force }, cancellationToken).ConfigureAwait(false);
+                var outcome = await intake.HandleAsync(blob.Name, new IntakeRequest { Force = request.Force, Reprocess = true }, cancellationToken).ConfigureAwait(false);
                 resubmitted++;
                 enqueued += outcome.Enqueued;
             }

@@ -13,7 +13,8 @@ public sealed class FaultTests
     public async Task A_job_whose_model_always_throws_ends_in_the_poison_queue_then_error_json_and_a_failed_ledger_row()
     {
         var throwing = new ThrowingAnalyzerSource();
-        await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:ModelVersion"] = "fault-1" }, analyzer: throwing);
+        await using var h = await PipelineHarness.CreateAsync(
+            new Dictionary<string, string?> { ["Pipeline:ModelVersion"] = "fault-1", ["Resilience:BreakerBreakDuration"] = "00:00:01" }, analyzer: throwing);
         await h.UploadAsync("poison/call.wav", TestMedia.Shared.Speech(0));
 
         var report = await h.RunWorkerOnceAsync();
@@ -22,9 +23,12 @@ public sealed class FaultTests
         Assert.Equal(5, maxDequeue);
         Assert.Equal(1, report.MovedToPoison);
         Assert.Equal(1, report.PoisonHandled);
+        Assert.Equal(1, report.PoisonedJobsFailed);
         Assert.Equal(maxDequeue - 1, report.DeliveriesRetried);
-        // The circuit breaker opens after repeated faults, so not every delivery reaches the model.
-        Assert.InRange(throwing.Calls, h.Get<Microsoft.Extensions.Options.IOptions<ResilienceOptions>>().Value.BreakerMinimumThroughput, maxDequeue);
+        // The circuit opens after 4 faults (BreakerMinimumThroughput); deliveries it refuses are deferred, not counted,
+        // so the job is poisoned only after 5 faults of its own.
+        Assert.True(report.DeliveriesDeferred >= 1, report.ToString());
+        Assert.Equal(maxDequeue, throwing.Calls);
 
         var error = MtlJson.Deserialize<ErrorRecord>(await h.ReadResultTextAsync("poison/call.wav/error.json"));
         Assert.Equal(ErrorCodes.InferenceFailed, error.Code);
@@ -66,6 +70,50 @@ public sealed class FaultTests
         var events = await h.DrainEventsAsync();
         Assert.Equal(names, events.Select(e => e.Recording).Order(StringComparer.Ordinal));
         Assert.All(await h.JobRowsAsync(), r => Assert.Equal(nameof(JobState.Succeeded), r.State));
+    }
+
+    [Fact]
+    public async Task While_the_circuit_is_open_good_recordings_are_deferred_and_still_succeed_and_slow_ones_fail_only_for_their_own_timeouts()
+    {
+        // Issue 14's reproduction, scaled down: a short inference timeout; two recordings that always run over it open
+        // the circuit; three short clips queued behind them must not be poisoned by the open circuit. Two deliveries
+        // make a poison here, and the break is long enough for many fast deliveries: before the fix the short clips'
+        // deliveries failed against the open circuit and were poisoned within one break.
+        // The real analyzer; recordings named long-* never finish (the inference timeout cancels them).
+        var slow = new CountingAnalyzerSource(TestModel.Analyzers, delayFor: name => name.Contains("/long-", StringComparison.Ordinal) ? TimeSpan.FromMinutes(5) : null);
+        await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
+        {
+            ["Resilience:InferenceTimeout"] = "00:00:05", // generous: the short clips must never time out, even on a loaded machine
+            ["Resilience:BreakerMinimumThroughput"] = "2",
+            ["Resilience:BreakerBreakDuration"] = "00:00:05",
+            ["Pipeline:MaxDequeueCount"] = "2",
+        }, analyzer: slow);
+        string[] longOnes = ["a/long-1.wav", "a/long-2.wav"];
+        string[] shortOnes = ["b/short-1.wav", "b/short-2.wav", "b/short-3.wav"];
+        for (var i = 0; i < longOnes.Length; i++) await h.UploadAsync(longOnes[i], TestMedia.Shared.Speech(i));
+        for (var i = 0; i < shortOnes.Length; i++) await h.UploadAsync(shortOnes[i], TestMedia.Shared.Speech(i + 2));
+
+        var report = await h.RunWorkerOnceAsync(TimeSpan.FromMinutes(4));
+
+        var blobs = await h.ListResultsAsync();
+        foreach (var name in shortOnes)
+        {
+            Assert.True(blobs.ContainsKey($"{name}/result.json"), $"{name}: {report}");
+            Assert.False(blobs.ContainsKey($"{name}/error.json"), name);
+        }
+        Assert.True(report.DeliveriesDeferred >= shortOnes.Length, report.ToString()); // the circuit did open in front of them
+        Assert.Equal(shortOnes, slow.Calls.Where(n => n.StartsWith("b/", StringComparison.Ordinal)).Order(StringComparer.Ordinal)); // once each
+        foreach (var name in longOnes)
+        {
+            var error = MtlJson.Deserialize<ErrorRecord>(await h.ReadResultTextAsync($"{name}/error.json"));
+            Assert.Equal(ErrorCodes.Timeout, error.Code);
+            // Two timeouts of its own each: deferred deliveries never reached the model and were not counted.
+            Assert.Equal(2, slow.Calls.Count(n => n == name));
+        }
+        var rows = (await h.JobRowsAsync()).ToDictionary(r => r.Recording, StringComparer.Ordinal);
+        Assert.All(shortOnes, n => Assert.Equal(nameof(JobState.Succeeded), rows[n].State));
+        Assert.All(longOnes, n => Assert.Equal((nameof(JobState.Failed), 2), (rows[n].State, rows[n].Attempts)));
+        Assert.Equal(longOnes.Length, report.Failures);
     }
 
     /// <summary>Adds Polly's chaos fault strategy INSIDE the storage retries: a 503 before the real call.</summary>

@@ -148,7 +148,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)
         {
-            // Best effort: Azurite's data folder is thrown away anyway.
+            // Best effort: a leftover stays under this run's unique prefix (scripts/azurite.sh reset wipes Azurite's data).
         }
         await _provider.DisposeAsync();
         try { Directory.Delete(_work, recursive: true); } catch (IOException) { }

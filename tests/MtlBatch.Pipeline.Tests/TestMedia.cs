@@ -59,6 +59,22 @@ public sealed class TestMedia
         return path;
     }
 
+    /// <summary>
+    /// A tone as 16 kHz mono MP3 (64 kbit/s). ffmpeg writes a Xing header with the frame count, so ffprobe declares
+    /// the full duration even when the file is cut short.
+    /// </summary>
+    public string ToneMp3(int seconds)
+    {
+        var path = Path.Combine(Folder, $"tone{seconds}.mp3");
+        lock (_gate)
+        {
+            if (!File.Exists(path))
+                Run("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", $"sine=frequency=300:duration={seconds}",
+                    "-ar", "16000", "-ac", "1", "-c:a", "libmp3lame", "-b:a", "64k", path);
+        }
+        return path;
+    }
+
     /// <summary>A zip holding the given sentences as WAV entries under a sub-folder.</summary>
     public string Zip(string name, params int[] indices)
     {

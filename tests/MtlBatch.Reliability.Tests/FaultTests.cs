@@ -45,11 +45,8 @@ public sealed class FaultTests(ITestOutputHelper output)
     [Fact]
     public async Task Worker_killed_with_SIGKILL_mid_job_and_restarted_completes_every_job_exactly_once()
     {
-        Azurite.EnsureRunning();
-        var prefix = "k" + Guid.NewGuid().ToString("N")[..12];
-        var storage = PipelineStorage.Create(new StorageOptions { ConnectionString = Azurite.ConnectionString, NamePrefix = prefix });
-        await storage.EnsureCreatedAsync(CancellationToken.None);
-        var work = RepoPaths.NewTempFolder("mtlbatch-kill-work");
+        await using var isolated = await IsolatedStorage.CreateAsync("k", "mtlbatch-kill-work");
+        var (prefix, storage, work) = (isolated.Prefix, isolated.Storage, isolated.Work);
         var names = Enumerable.Range(0, 12).Select(i => $"kill/rec{i:00}.wav").ToList();
         for (var i = 0; i < names.Count; i++)
             await storage.Recordings.GetBlobClient(names[i]).UploadAsync(SpeechClips.Get(i), overwrite: true);
@@ -65,48 +62,38 @@ public sealed class FaultTests(ITestOutputHelper output)
             ["Analysis__IntraOpThreads"] = "1",
             ["Pipeline__WorkDirectory"] = work,
         };
-        try
+        var first = new OutputCollector();
+        int committedAtKill;
+        using (var worker = Process.Start(Tools.Cli(args, environment))!)
         {
-            var first = new OutputCollector();
-            int committedAtKill;
-            using (var worker = Process.Start(Tools.Cli(args, environment))!)
+            first.Attach(worker);
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while ((committedAtKill = await CountAsync(storage, "/result.json")) == 0)
             {
-                first.Attach(worker);
-                var deadline = DateTime.UtcNow.AddMinutes(2);
-                while ((committedAtKill = await CountAsync(storage, "/result.json")) == 0)
-                {
-                    Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker produced no result in time:\n" + first);
-                    await Task.Delay(50);
-                }
-                worker.Kill(); // SIGKILL: no graceful shutdown, no finally blocks
-                await worker.WaitForExitAsync();
+                Assert.True(DateTime.UtcNow < deadline && !worker.HasExited, "the worker produced no result in time:\n" + first);
+                await Task.Delay(50);
             }
-            output.WriteLine($"killed after {committedAtKill} of {names.Count} result sets");
-            Assert.InRange(committedAtKill, 1, names.Count - 1);
-
-            var second = Tools.RunCli([.. args, "--once"], environment, TimeSpan.FromMinutes(4));
-            output.WriteLine(second.Stdout);
-            Assert.True(second.ExitCode == 0, second.Stderr);
-
-            await AssertExactlyOneCompleteResultSetAsync(storage, names);
-            var events = new List<CompletionEvent>();
-            foreach (var m in (await storage.EventsQueue.ReceiveMessagesAsync(32)).Value) events.Add(MtlJson.Deserialize<CompletionEvent>(m.MessageText));
-            Assert.Equal(names, events.DistinctBy(e => e.Id).Select(e => e.Recording).Order(StringComparer.Ordinal));
-            Assert.Equal(0, (await storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
-            Assert.Empty(await ListAsync(storage.Decoded));
-            foreach (var log in new[] { first.ToString(), second.Stdout + second.Stderr })
-            {
-                Assert.DoesNotContain(Azurite.AccountKey, log, StringComparison.Ordinal);
-                // The start-up line says where the worker reads and writes, what model runs and on which device.
-                Assert.Matches(@"Worker started: storage http://127\.0\.0\.1:10000/devstoreaccount1, model \S+ \S+ \([0-9a-f]{12}\), device: cpu ", log);
-            }
+            worker.Kill(); // SIGKILL: no graceful shutdown, no finally blocks
+            await worker.WaitForExitAsync();
         }
-        finally
+        output.WriteLine($"killed after {committedAtKill} of {names.Count} result sets");
+        Assert.InRange(committedAtKill, 1, names.Count - 1);
+
+        var second = Tools.RunCli([.. args, "--once"], environment, TimeSpan.FromMinutes(4));
+        output.WriteLine(second.Stdout);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+
+        await AssertExactlyOneCompleteResultSetAsync(storage, names);
+        var events = new List<CompletionEvent>();
+        foreach (var m in (await storage.EventsQueue.ReceiveMessagesAsync(32)).Value) events.Add(MtlJson.Deserialize<CompletionEvent>(m.MessageText));
+        Assert.Equal(names, events.DistinctBy(e => e.Id).Select(e => e.Recording).Order(StringComparer.Ordinal));
+        Assert.Equal(0, (await storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
+        Assert.Empty(await ListAsync(storage.Decoded));
+        foreach (var log in new[] { first.ToString(), second.Stdout + second.Stderr })
         {
-            foreach (var c in new[] { storage.Recordings, storage.Results, storage.Decoded }) await c.DeleteIfExistsAsync();
-            foreach (var q in new[] { storage.InferenceQueue, storage.PoisonQueue, storage.EventsQueue }) await q.DeleteIfExistsAsync();
-            foreach (var t in new[] { storage.Jobs, storage.State }) await t.DeleteAsync();
-            Directory.Delete(work, recursive: true);
+            Assert.DoesNotContain(Azurite.AccountKey, log, StringComparison.Ordinal);
+            // The start-up line says where the worker reads and writes, what model runs and on which device.
+            Assert.Matches(@"Worker started: storage http://127\.0\.0\.1:10000/devstoreaccount1, model \S+ \S+ \([0-9a-f]{12}\), device: cpu ", log);
         }
     }
 

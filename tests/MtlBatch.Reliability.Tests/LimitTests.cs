@@ -129,7 +129,9 @@ public sealed class LimitTests
     public async Task Job_over_the_per_job_timeout_is_abandoned_retried_and_ends_as_a_timeout_error()
     {
         // Fault injection: the real analyzer behind a 3 s stall, with a 1 s per-job timeout.
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?> { ["Resilience:InferenceTimeout"] = "00:00:01" },
+        // The circuit opens after 4 timeouts; the 5th delivery waits out its (here short) break instead of being counted.
+        await using var rig = await PipelineRig.CreateAsync(
+            new Dictionary<string, string?> { ["Resilience:InferenceTimeout"] = "00:00:01", ["Resilience:BreakerBreakDuration"] = "00:00:01" },
             analyzerDelay: TimeSpan.FromSeconds(3));
         await rig.UploadAsync("limits/slow.wav", SpeechClips.Get(3));
 

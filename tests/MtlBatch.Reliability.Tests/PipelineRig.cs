@@ -163,7 +163,7 @@ public sealed class PipelineRig : IAsyncDisposable
         }
         catch (Azure.RequestFailedException)
         {
-            // Best effort: Azurite's data folder is thrown away anyway.
+            // Best effort: a leftover stays under this run's unique prefix (scripts/azurite.sh reset wipes Azurite's data).
         }
         await _provider.DisposeAsync();
         try { Directory.Delete(WorkFolder, recursive: true); } catch (IOException) { }

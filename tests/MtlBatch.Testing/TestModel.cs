@@ -19,9 +19,10 @@ public static class TestModel
 
 /// <summary>
 /// Decorates the REAL analyzer: records every analysed recording (exactly-once checks), the peak number of concurrent
-/// analyses (concurrency limits), and can add a delay per call (to widen windows for kill/timeout tests).
+/// analyses (concurrency limits), and can add a delay per call (to widen windows for kill/timeout tests), or per
+/// recording name with <paramref name="delayFor"/> (e.g. recordings that always run over the inference timeout).
 /// </summary>
-public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan? delay = null) : ISpeechAnalyzerSource
+public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan? delay = null, Func<string, TimeSpan?>? delayFor = null) : ISpeechAnalyzerSource
 {
     private int _running;
     private int _maxRunning;
@@ -45,7 +46,7 @@ public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan
             while (now > (seen = Volatile.Read(ref owner._maxRunning)) && Interlocked.CompareExchange(ref owner._maxRunning, now, seen) != seen) { }
             try
             {
-                if (owner.DelayPerCall is { } d) await Task.Delay(d, cancellationToken);
+                if (owner.DelayFor(recording.Name) is { } d) await Task.Delay(d, cancellationToken);
                 return await inner.AnalyzeAsync(samples, recording, options, progress, cancellationToken);
             }
             finally
@@ -56,6 +57,8 @@ public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan
     }
 
     public TimeSpan? DelayPerCall { get; } = delay;
+
+    public TimeSpan? DelayFor(string recording) => delayFor?.Invoke(recording) ?? DelayPerCall;
 }
 
 /// <summary>Records the method and path of every storage request (to prove work was NOT done, e.g. no download).</summary>

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MtlBatch.Pipeline;
 
 namespace MtlBatch.Cli.Commands;
@@ -36,7 +37,8 @@ public sealed class WorkerCommand : ICliCommand
             if (parse.GetValue(prefix) is { } n) settings["Storage:NamePrefix"] = n;
 
             // Ctrl+C / SIGTERM (docker stop, systemd) stop the worker gracefully: the running job's message is handed
-            // back to the queue at once and the process exits 0. Handled here so it works without a terminal too.
+            // back to the queue at once and the process exits with the run's code (0 unless something failed). Handled here so
+            // it works without a terminal too.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -48,9 +50,28 @@ public sealed class WorkerCommand : ICliCommand
 
             using var logging = CliLogging.Create();
             await using var services = BuildServices(settings, logging);
-            var report = await services.GetRequiredService<PipelineWorker>().RunAsync(parse.GetValue(once), stop.Token).ConfigureAwait(false);
+            WorkerReport report;
+            try
+            {
+                // Every setting is checked before anything is resolved, so one message lists every problem.
+                PipelineOptionsValidation.ValidateAll(services);
+                report = await services.GetRequiredService<PipelineWorker>().RunAsync(parse.GetValue(once), stop.Token).ConfigureAwait(false);
+            }
+            catch (OptionsValidationException ex)
+            {
+                await Console.Error.WriteLineAsync("mtlbatch worker: invalid configuration:" + Environment.NewLine + PipelineOptionsValidation.Describe(ex)).ConfigureAwait(false);
+                return ExitCodes.InvalidConfiguration;
+            }
+            catch (WorkerStartupException ex)
+            {
+                await Console.Error.WriteLineAsync("mtlbatch worker: " + ex.Message).ConfigureAwait(false);
+                return ExitCodes.InvalidConfiguration;
+            }
             Console.WriteLine(report.ToString());
-            return 0;
+            // Like analyze: non-zero when anything this run handled failed (its error.json, ledger row and event say why).
+            if (report.Failures == 0) return ExitCodes.Success;
+            await Console.Error.WriteLineAsync($"mtlbatch worker: {report.Failures} failure(s) in this run (see error.json under results/ and the ledger)").ConfigureAwait(false);
+            return ExitCodes.Failures;
         });
         return command;
     }
