@@ -19,7 +19,7 @@ public sealed class EvaluationOptions
     public int MaxConversations { get; set; }
     /// <summary>Manifest with the utterances to score (test.jsonl: held-out speakers and sentences).</summary>
     public string UtteranceManifest { get; set; } = "test.jsonl";
-    public int BeamWidth { get; set; } = 8;
+    public int BeamWidth { get; set; } = new AnalysisOptions().BeamWidth;
     /// <summary>Character LM weight (alpha) when the factory loaded an LM; 0 = acoustic only.</summary>
     public double LmWeight { get; set; } = new TranscriptionOptions().LmWeight;
     /// <summary>Character LM length bonus (beta).</summary>
@@ -79,7 +79,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             CtcLmFusion => $"on (weight {options.LmWeight.ToString(CultureInfo.InvariantCulture)}, bonus {options.LmLengthBonus.ToString(CultureInfo.InvariantCulture)})",
             _ => $"on ({fusion.Describe()})",
         };
-        logger.LogInformation("Decoding with beam {Beam}, character LM {Lm}, also without LM {WithoutLm}, peer {Peer}",
+        logger.LogInformation("Decoding with beam {Beam}, language model {Lm}, also without LM {WithoutLm}, peer {Peer}",
             options.BeamWidth, lmDescription, decoders.WithoutLm is not null, peer?.Name ?? "none");
         SubsetScores NewScores() => new(d.Emotions, peer?.Name, decoders.WithoutLm is not null, options.MaxImpostorTrials);
 

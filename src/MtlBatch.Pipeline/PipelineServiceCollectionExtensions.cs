@@ -29,7 +29,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName));
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName));
         services.AddOptions<AnalysisOptions>().Bind(configuration.GetSection(AnalysisOptions.SectionName)).Validate(o => { o.Validate(); return true; });
-        services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName));
+        services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName)).Validate(o => { o.Transcription.Validate(); return true; });
         services.AddOptions<InputLimits>().Bind(configuration.GetSection(InputLimits.SectionName));
         services.AddOptions<AudioDecoderOptions>().Bind(configuration.GetSection(AudioDecoderOptions.SectionName));
         services.AddOptions<ArchiveExpanderOptions>().Bind(configuration.GetSection(ArchiveExpanderOptions.SectionName));

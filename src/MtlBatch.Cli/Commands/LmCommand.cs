@@ -64,7 +64,8 @@ public sealed class LmCommand : ICliCommand
     {
         var text = new Option<string[]>("--text")
         {
-            Description = "Training text: a .txt file (one sentence a line), a train.jsonl (its \"text\" fields), or a folder (its train.jsonl if it is a corpus folder, else its *.txt). Repeat or give several. valid/test manifests are refused.",
+            Description = "Training text: a .txt file (one sentence a line), a train.jsonl (its \"text\" fields), or a folder (its train.jsonl if it is a corpus folder, else its *.txt). " +
+                "PATH*N counts that text N times (weights small in-domain text against a large general one). Repeat or give several. valid/test manifests are refused.",
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
         var order = new Option<int>("--order") { Description = $"N-gram order (1..{WordNgramLm.MaxOrder}).", DefaultValueFactory = _ => 4 };
@@ -87,10 +88,12 @@ public sealed class LmCommand : ICliCommand
             var sources = new List<string>();
             foreach (var source in parse.GetValue(text) ?? [])
             {
-                var before = sentences.Count;
-                await WordLmText.ReadAsync(source, sentences, ct).ConfigureAwait(false);
-                sources.Add($"{sentences.Count - before} sentences of {source}");
-                logger.LogInformation("Read {Sentences} sentences from {Source}", sentences.Count - before, source);
+                var (path, times) = WordLmText.ParseWeighted(source);
+                var read = new List<string>();
+                await WordLmText.ReadAsync(path, read, ct).ConfigureAwait(false);
+                for (var i = 0; i < times; i++) sentences.AddRange(read);
+                sources.Add(times == 1 ? $"{read.Count} sentences of {path}" : $"{read.Count} sentences of {path} x{times}");
+                logger.LogInformation("Read {Sentences} sentences from {Source}, counted {Times} times", read.Count, path, times);
             }
             var extra = parse.GetValue(lexicon) is { } lex ? WordLmText.ReadDictionaryWords(lex.FullName) : [];
             var lm = WordNgramLm.Build(sentences, new WordNgramLmBuildOptions
@@ -159,6 +162,15 @@ public sealed record LmTrainingText(IReadOnlyList<string> Sentences, string Desc
 /// <summary>Training text of the word LM, normalised like scored transcripts (<see cref="Lexicon.NormalizePhrase"/>).</summary>
 internal static class WordLmText
 {
+    /// <summary>"PATH*N" = PATH counted N times; a path without the suffix counts once.</summary>
+    public static (string Path, int Times) ParseWeighted(string source)
+    {
+        var star = source.LastIndexOf('*');
+        if (star > 0 && int.TryParse(source.AsSpan(star + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var times) && times >= 1)
+            return (source[..star], times);
+        return (source, 1);
+    }
+
     public static async Task ReadAsync(string source, List<string> sentences, CancellationToken cancellationToken)
     {
         if (Directory.Exists(source))
