@@ -19,7 +19,7 @@ public sealed class EvaluationOptions
     public int MaxConversations { get; set; }
     /// <summary>Manifest with the utterances to score (test.jsonl: held-out speakers and sentences).</summary>
     public string UtteranceManifest { get; set; } = "test.jsonl";
-    public int BeamWidth { get; set; } = 8;
+    public int BeamWidth { get; set; } = new AnalysisOptions().BeamWidth;
     /// <summary>Character LM weight (alpha) when the factory loaded an LM; 0 = acoustic only.</summary>
     public double LmWeight { get; set; } = new TranscriptionOptions().LmWeight;
     /// <summary>Character LM length bonus (beta).</summary>
@@ -66,11 +66,20 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         if (corpusFolders.Count == 0) throw new ArgumentException("At least one corpus folder.", nameof(corpusFolders));
         var model = factory.Model;
         var d = model.Description;
-        var fusion = factory.LanguageModel is { } lm && options.LmWeight != 0 ? new CtcLmFusion(lm, d.Chars, options.LmWeight, options.LmLengthBonus) : null;
-        var decoders = new Decoders(new CtcPrefixBeamSearch(options.BeamWidth, lm: fusion),
-            fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth) : null);
-        var lmDescription = fusion is null ? "off" : $"on (weight {options.LmWeight.ToString(CultureInfo.InvariantCulture)}, bonus {options.LmLengthBonus.ToString(CultureInfo.InvariantCulture)})";
-        logger.LogInformation("Decoding with beam {Beam}, character LM {Lm}, also without LM {WithoutLm}, peer {Peer}",
+        var transcription = options.PostProcessing.Transcription;
+        transcription.LmWeight = options.LmWeight;
+        transcription.LmLengthBonus = options.LmLengthBonus;
+        transcription.Validate();
+        var fusion = factory.CreateScorer(transcription);
+        var decoders = new Decoders(new CtcPrefixBeamSearch(options.BeamWidth, transcription.BeamPruneLogRatio, fusion),
+            fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth, transcription.BeamPruneLogRatio) : null);
+        var lmDescription = fusion switch
+        {
+            null => "off",
+            CtcLmFusion => $"on (weight {options.LmWeight.ToString(CultureInfo.InvariantCulture)}, bonus {options.LmLengthBonus.ToString(CultureInfo.InvariantCulture)})",
+            _ => $"on ({fusion.Describe()})",
+        };
+        logger.LogInformation("Decoding with beam {Beam}, language model {Lm}, also without LM {WithoutLm}, peer {Peer}",
             options.BeamWidth, lmDescription, decoders.WithoutLm is not null, peer?.Name ?? "none");
         SubsetScores NewScores() => new(d.Emotions, peer?.Name, decoders.WithoutLm is not null, options.MaxImpostorTrials);
 
@@ -232,8 +241,6 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         if (!File.Exists(path)) return;
         var conversations = await ManifestIo.ReadLinesAsync<ConversationEntry>(path, ct).ConfigureAwait(false);
         if (options.MaxConversations > 0) conversations = [.. conversations.Take(options.MaxConversations)];
-        options.PostProcessing.Transcription.LmWeight = options.LmWeight;
-        options.PostProcessing.Transcription.LmLengthBonus = options.LmLengthBonus;
         var analyzer = factory.CreateAnalyzer(options.PostProcessing);
         var emotions = factory.Model.Description.Emotions;
         foreach (var c in conversations)
@@ -285,7 +292,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         await Task.CompletedTask.ConfigureAwait(false);
     }
 
-    private static string Detokenize(IEnumerable<int> ids, IReadOnlyList<string> chars) =>
+    internal static string Detokenize(IEnumerable<int> ids, IReadOnlyList<string> chars) =>
         string.Join(' ', string.Concat(ids.Select(i => chars[i])).Split(' ', StringSplitOptions.RemoveEmptyEntries));
 
     private static float[] MeanRows(float[] data, int rows, int columns)

@@ -21,6 +21,11 @@ public sealed class MtlModelOptions
     /// <c>"off"</c> loads none; anything else is a path that must exist.
     /// </summary>
     public string? LanguageModelPath { get; set; }
+    /// <summary>
+    /// Word LM (with the decoder's lexicon) for lexicon-constrained decoding: null (default) loads <c>&lt;model&gt;.wordlm</c> next
+    /// to the model when it exists; <c>"off"</c> loads none; anything else is a path that must exist.
+    /// </summary>
+    public string? WordLanguageModelPath { get; set; }
 
     public static MtlModelOptions From(AnalysisOptions options) => new() { Device = options.Device, IntraOpThreads = options.IntraOpThreads };
 }
@@ -42,17 +47,31 @@ public sealed class MtlModelFactory : IDisposable
 {
     private readonly ILoggerFactory _loggerFactory;
 
-    private MtlModelFactory(MtlModel model, Ctc.CharNgramLm? languageModel, ILoggerFactory loggerFactory)
+    private readonly Ctc.WordDecoderResources _wordDecoding;
+
+    private MtlModelFactory(MtlModel model, Ctc.CharNgramLm? languageModel, Ctc.WordNgramLm? wordLanguageModel, ILoggerFactory loggerFactory)
     {
         Model = model;
         LanguageModel = languageModel;
+        WordLanguageModel = wordLanguageModel;
         _loggerFactory = loggerFactory;
+        _wordDecoding = new Ctc.WordDecoderResources(languageModel, wordLanguageModel, loggerFactory.CreateLogger<Ctc.WordDecoderResources>());
     }
 
     public MtlModel Model { get; }
 
     /// <summary>The character LM loaded with the model (see <see cref="MtlModelOptions.LanguageModelPath"/>), or null.</summary>
     public Ctc.CharNgramLm? LanguageModel { get; }
+
+    /// <summary>The word LM loaded with the model (see <see cref="MtlModelOptions.WordLanguageModelPath"/>), or null.</summary>
+    public Ctc.WordNgramLm? WordLanguageModel { get; }
+
+    /// <summary>
+    /// The language scores the word beam search fuses for these settings: lexicon + word LM (+ character LM for unknown words)
+    /// when a word LM is loaded and weighted or a custom vocabulary is given, else the character LM alone, else none.
+    /// Lexicons are built once per vocabulary and shared.
+    /// </summary>
+    public Ctc.ICtcPrefixScorer? CreateScorer(TranscriptionOptions options) => _wordDecoding.CreateScorer(Model.Description.Chars, options);
 
     public static MtlModelFactory FromPath(string modelPath, MtlModelOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
@@ -62,6 +81,7 @@ public sealed class MtlModelFactory : IDisposable
         if (!File.Exists(modelPath))
             throw new FileNotFoundException($"Model file not found: {modelPath}", modelPath);
         var languageModel = LoadLanguageModel(modelPath, options.LanguageModelPath, logger);
+        var wordLanguageModel = LoadWordLanguageModel(modelPath, options.WordLanguageModelPath, logger);
 
         InferenceSession? session = null;
         string device = "cpu", reason = "requested";
@@ -111,7 +131,7 @@ public sealed class MtlModelFactory : IDisposable
             logger.LogInformation("Loaded model {ModelName} {ModelVersion} ({ModelSha}) from {ModelPath}, intra-op threads {Threads}",
                 description.Name, description.Version, description.Sha256[..12], modelPath, options.IntraOpThreads);
             logger.LogInformation("device: {Device} ({DeviceReason})", device, reason);
-            return new MtlModelFactory(new MtlModel(session, description, device, reason), languageModel, loggerFactory);
+            return new MtlModelFactory(new MtlModel(session, description, device, reason), languageModel, wordLanguageModel, loggerFactory);
         }
         catch
         {
@@ -129,26 +149,49 @@ public sealed class MtlModelFactory : IDisposable
 
     /// <summary>A new analyzer over the shared model. Analyzers are cheap and may run concurrently.</summary>
     public SpeechAnalyzer CreateAnalyzer(PostProcessingOptions? postProcessing = null) =>
-        new(Model, postProcessing ?? new PostProcessingOptions(), _loggerFactory.CreateLogger<SpeechAnalyzer>(), LanguageModel);
+        CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions());
+
+    private SpeechAnalyzer CreateAnalyzerCore(PostProcessingOptions postProcessing)
+    {
+        postProcessing.Transcription.Validate();
+        return new(Model, postProcessing, _loggerFactory.CreateLogger<SpeechAnalyzer>(), CreateScorer(postProcessing.Transcription));
+    }
+
+    private static Ctc.WordNgramLm? LoadWordLanguageModel(string modelPath, string? configured, ILogger logger)
+    {
+        if (ResolveLmPath(configured, Ctc.WordNgramLm.SiblingPath(modelPath), "Word LM", "decoding without lexicon", logger) is not { } path) return null;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var lm = Ctc.WordNgramLm.Load(path);
+        logger.LogInformation("Loaded word LM {WordLmPath} in {Seconds:F2} s: order {Order}, {Words} words, n-grams {Ngrams}, {ExtraWords} more lexicon words ({Description})",
+            path, clock.Elapsed.TotalSeconds, lm.Order, lm.VocabularySize, string.Join("/", lm.NgramCounts), lm.ExtraLexiconWords.Count, lm.Description);
+        return lm;
+    }
 
     private static Ctc.CharNgramLm? LoadLanguageModel(string modelPath, string? configured, ILogger logger)
     {
-        if (string.Equals(configured, "off", StringComparison.OrdinalIgnoreCase))
-        {
-            logger.LogInformation("Character LM switched off");
-            return null;
-        }
-        var path = configured ?? Ctc.CharNgramLm.SiblingPath(modelPath);
-        if (configured is null && !File.Exists(path))
-        {
-            logger.LogInformation("No character LM at {LmPath}: decoding without LM", path);
-            return null;
-        }
-        if (!File.Exists(path)) throw new FileNotFoundException($"Character LM not found: {path}", path);
+        if (ResolveLmPath(configured, Ctc.CharNgramLm.SiblingPath(modelPath), "Character LM", "decoding without LM", logger) is not { } path) return null;
         var lm = Ctc.CharNgramLm.Load(path);
         logger.LogInformation("Loaded character LM {LmPath}: order {Order}, {Contexts} contexts, {Ngrams} n-grams ({Description})",
             path, lm.Order, lm.ContextCount, lm.NgramCount, lm.Description);
         return lm;
+    }
+
+    /// <summary>"off" = none; null = the sibling file when it exists; anything else must exist.</summary>
+    private static string? ResolveLmPath(string? configured, string sibling, string kind, string without, ILogger logger)
+    {
+        if (string.Equals(configured, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            logger.LogInformation("{LmKind} switched off", kind);
+            return null;
+        }
+        var path = configured ?? sibling;
+        if (configured is null && !File.Exists(path))
+        {
+            logger.LogInformation("No {LmKind} at {LmPath}: {Without}", kind, path, without);
+            return null;
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException($"{kind} not found: {path}", path);
+        return path;
     }
 
     private static SessionOptions CreateOptions(MtlModelOptions options)

@@ -71,4 +71,45 @@ public sealed class TranscriptionOptions
     public double LmWeight { get; set; } = 1.0;
     /// <summary>Beta: bonus per character scored by the LM, which offsets the LM's per-character cost (otherwise the LM favours dropping characters).</summary>
     public double LmLengthBonus { get; set; } = 2.0;
+
+    /// <summary>
+    /// Weight of the word LM (<c>&lt;model&gt;.wordlm</c>) in the lexicon-constrained beam search: added times ln P(word | previous
+    /// words) at each word end (docs/inference.md, "Words: lexicon and word LM"). 0 switches word decoding off (unless a custom
+    /// vocabulary is given); then the character LM alone is fused as before. Defaults (0.15, bonus 1, OOV penalty -3, both LMs)
+    /// were tuned with mtl-small 2.0.0 on the WUW and Speech Commands valid splits (`mtlbatch lm tune`); re-tune after retraining.
+    /// </summary>
+    public double WordLmWeight { get; set; } = 0.15;
+    /// <summary>Bonus per decoded word (offsets the word LM's per-word cost, which would otherwise favour dropping words).</summary>
+    public double WordInsertionBonus { get; set; } = 1.0;
+    /// <summary>Added once to a word that is not in the lexicon (spelled by the character LM instead): how reluctantly unknown words come out.</summary>
+    public double OovPenalty { get; set; } = -3.0;
+    /// <summary>
+    /// With word decoding: also score the letters of vocabulary words with the character LM (both LMs), not only unknown
+    /// words. On by default: on the development sets (docs/inference.md) the word LM alone with the character LM only for
+    /// unknown words was far worse (WER 76-81 % against 60-61 %).
+    /// </summary>
+    public bool CharLmOnVocabularyWords { get; set; } = true;
+    /// <summary>Custom vocabulary file (one word or phrase per line, optional boost after it): its words join the lexicon, a phrase earns its boost when decoded.</summary>
+    public string? VocabularyPath { get; set; }
+    /// <summary>Boost of a custom vocabulary line that gives none.</summary>
+    public double VocabularyBoost { get; set; } = 6.0;
+
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
+    public void Validate()
+    {
+        static void Check(bool ok, string name, object value, string rule)
+        {
+            if (!ok) throw new ArgumentOutOfRangeException(name, value, $"Analysis:PostProcessing:Transcription:{name} {rule}.");
+        }
+        Check(WordGapSeconds > 0 && double.IsFinite(WordGapSeconds), nameof(WordGapSeconds), WordGapSeconds, "must be a positive number of seconds");
+        Check(MaxCarrySeconds > 0 && double.IsFinite(MaxCarrySeconds), nameof(MaxCarrySeconds), MaxCarrySeconds, "must be a positive number of seconds");
+        Check(BeamPruneLogRatio > 0 && double.IsFinite(BeamPruneLogRatio), nameof(BeamPruneLogRatio), BeamPruneLogRatio, "must be positive");
+        Check(LmWeight >= 0 && double.IsFinite(LmWeight), nameof(LmWeight), LmWeight, "must be >= 0");
+        Check(double.IsFinite(LmLengthBonus), nameof(LmLengthBonus), LmLengthBonus, "must be a finite number");
+        Check(WordLmWeight >= 0 && double.IsFinite(WordLmWeight), nameof(WordLmWeight), WordLmWeight, "must be >= 0");
+        Check(double.IsFinite(WordInsertionBonus), nameof(WordInsertionBonus), WordInsertionBonus, "must be a finite number");
+        Check(OovPenalty <= 0 && double.IsFinite(OovPenalty), nameof(OovPenalty), OovPenalty, "must be <= 0 (a penalty)");
+        Check(double.IsFinite(VocabularyBoost), nameof(VocabularyBoost), VocabularyBoost, "must be a finite number");
+        Check(VocabularyPath is null || File.Exists(VocabularyPath), nameof(VocabularyPath), VocabularyPath ?? "", "must name an existing file");
+    }
 }

@@ -13,17 +13,15 @@ namespace MtlBatch.Inference;
 /// call (the next batch is read while the current one runs), stitched into one frame stream and decoded region by region.
 /// Memory stays flat in the recording's duration (see docs/inference.md). Thread-safe: each call has its own state.
 /// </summary>
-/// <param name="languageModel">Character LM fused into the word beam search (weights from <see cref="TranscriptionOptions"/>); null = none.</param>
+/// <param name="languageModel">Language scores fused into the word beam search (<see cref="MtlModelFactory.CreateScorer"/>); null = none.</param>
 public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions postProcessing, ILogger<SpeechAnalyzer>? logger = null,
-    Ctc.CharNgramLm? languageModel = null) : ISpeechAnalyzer
+    Ctc.ICtcPrefixScorer? languageModel = null) : ISpeechAnalyzer
 {
     private readonly ILogger _logger = logger ?? NullLogger<SpeechAnalyzer>.Instance;
-    private readonly Ctc.CtcLmFusion? _fusion = languageModel is not null && postProcessing.Transcription.LmWeight != 0
-        ? new Ctc.CtcLmFusion(languageModel, model.Description.Chars, postProcessing.Transcription.LmWeight, postProcessing.Transcription.LmLengthBonus)
-        : null;
+    private readonly Ctc.ICtcPrefixScorer? _fusion = languageModel;
 
-    /// <summary>The LM fusion the word decoder uses, or null when decoding is acoustic only.</summary>
-    public Ctc.CtcLmFusion? LanguageModel => _fusion;
+    /// <summary>The language scores the word decoder uses, or null when decoding is acoustic only.</summary>
+    public Ctc.ICtcPrefixScorer? LanguageModel => _fusion;
 
     public string Device => model.Device;
     public ModelInfo Model => model.Description.ToModelInfo();

@@ -34,7 +34,8 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>());
-        services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName));
+        services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName))
+            .Validate(o => { o.Transcription.Validate(); return true; }).ValidateOnStart();
         services.AddOptions<InputLimits>().Bind(configuration.GetSection(InputLimits.SectionName));
         services.AddOptions<AudioDecoderOptions>().Bind(configuration.GetSection(AudioDecoderOptions.SectionName));
         services.AddOptions<ArchiveExpanderOptions>().Bind(configuration.GetSection(ArchiveExpanderOptions.SectionName));

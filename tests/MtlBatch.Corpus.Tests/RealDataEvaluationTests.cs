@@ -197,7 +197,11 @@ public class RealDataEvaluationTests(RealShapedSetsFixture sets) : IClassFixture
         Assert.StartsWith("on", withLm.LanguageModel, StringComparison.Ordinal);
         Assert.NotNull(withLm.WerWithoutLm);
         Assert.NotNull(withLm.WordAccuracyWithoutLm);
-        var off = await RealShapedSetsFixture.EvaluateAsync([sets.Calls], options: new EvaluationOptions { LmWeight = 0 });
+        // Acoustic only: neither the character LM nor the word LM next to the bundled model.
+        var off = await RealShapedSetsFixture.EvaluateAsync([sets.Calls], options: new EvaluationOptions
+        {
+            LmWeight = 0, PostProcessing = new PostProcessingOptions { Transcription = { WordLmWeight = 0 } },
+        });
         Assert.Equal("off", off.LanguageModel);
         Assert.Null(off.WerWithoutLm);
         // The no-LM column of the LM run is the LM-off run's WER: the same acoustic decode.

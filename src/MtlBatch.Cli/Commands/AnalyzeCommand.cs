@@ -23,14 +23,16 @@ public sealed class AnalyzeCommand : ICliCommand
         var minSpeakers = new Option<int>("--min-speakers") { Description = "Fewest speakers to find.", DefaultValueFactory = _ => 1 };
         var maxSpeakers = new Option<int>("--max-speakers") { Description = "Most speakers to find.", DefaultValueFactory = _ => 6 };
         var channels = new Option<ChannelMode>("--channels") { Description = "mix: downmix and diarize; split: one speaker per channel (ch1, ch2, ...).", DefaultValueFactory = _ => ChannelMode.Mix };
-        var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
+        var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => new AnalysisOptions().BeamWidth };
         var batchSize = new Option<int?>("--batch-size") { Description = "Chunks (30 s each) per ONNX Runtime call (default: 1 on CPU, where batching gains nothing and costs ~80 MB per chunk; 4 on CUDA)." };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0 = one per core).", DefaultValueFactory = _ => 0 };
         var lm = new Option<string?>("--lm") { Description = "Character LM file, or off (default: <model>.charlm next to the model when present; weights from Analysis__PostProcessing__Transcription__LmWeight/LmLengthBonus)." };
+        var lmWeight = new Option<double?>("--lm-weight") { Description = $"Character LM weight (0 = off; default {new TranscriptionOptions().LmWeight})." };
+        var decoding = new DecoderCliOptions();
 
         var command = new Command("analyze", "Analyse recordings: words with times and confidences, speaker turns, emotion timeline.");
         command.Arguments.Add(input);
-        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm }) command.Options.Add(o);
+        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm, lmWeight }.Concat(decoding.All)) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var options = new AnalysisOptions
@@ -39,12 +41,17 @@ public sealed class AnalyzeCommand : ICliCommand
                 MaxSpeakers = parse.GetValue(maxSpeakers), Channels = parse.GetValue(channels), BeamWidth = parse.GetValue(beam),
                 IntraOpThreads = parse.GetValue(threads), BatchSize = parse.GetValue(batchSize) ?? 0,
             };
-            return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, parse.GetValue(lm), ct).ConfigureAwait(false);
+            var postProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName);
+            if (parse.GetValue(lmWeight) is { } a) postProcessing.Transcription.LmWeight = a;
+            decoding.ApplyTo(parse, postProcessing.Transcription);
+            return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, postProcessing,
+                parse.GetValue(lm), parse.GetValue(decoding.WordLm), ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, string? languageModel, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, PostProcessingOptions postProcessing,
+        string? languageModel, string? wordLanguageModel, CancellationToken cancellationToken)
     {
         using var logging = CliLogging.Create();
         var logger = logging.CreateLogger<AnalyzeCommand>();
@@ -53,6 +60,7 @@ public sealed class AnalyzeCommand : ICliCommand
         {
             options.BatchSize = Math.Max(1, requestedBatch);
             options.Validate();
+            postProcessing.Transcription.Validate();
         }
         catch (ArgumentOutOfRangeException ex)
         {
@@ -71,6 +79,7 @@ public sealed class AnalyzeCommand : ICliCommand
         {
             var modelOptions = MtlModelOptions.From(options);
             modelOptions.LanguageModelPath = languageModel;
+            modelOptions.WordLanguageModelPath = wordLanguageModel;
             factory = MtlModelFactory.FromPath(options.ModelPath ?? ModelLocator.FindDefault(), modelOptions, logging);
         }
         catch (Exception ex) when (ex is FileNotFoundException or InvalidDataException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
@@ -85,7 +94,6 @@ public sealed class AnalyzeCommand : ICliCommand
             var limits = CliConfiguration.Bind<InputLimits>(InputLimits.SectionName);
             var inputs = new AudioInputs(new ArchiveExpander(CliConfiguration.Bind<ArchiveExpanderOptions>(ArchiveExpanderOptions.SectionName), limits, logging.CreateLogger<ArchiveExpander>()), logging.CreateLogger<AudioInputs>());
             var decoder = new AudioDecoder(CliConfiguration.Bind<AudioDecoderOptions>(AudioDecoderOptions.SectionName), limits, logging.CreateLogger<AudioDecoder>());
-            var postProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName);
             var runner = new BatchAnalysisRunner(inputs, decoder, factory.CreateAnalyzer(postProcessing), WriteResultSetAsync, logging.CreateLogger<BatchAnalysisRunner>());
 
             IReadOnlyList<BatchItemOutcome> outcomes;

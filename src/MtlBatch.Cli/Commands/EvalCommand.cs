@@ -21,7 +21,7 @@ public sealed class EvalCommand : ICliCommand
         var manifest = new Option<string>("--manifest") { Description = "Utterance manifest inside each set (or an absolute path: e.g. a subset of its lines).", DefaultValueFactory = _ => "test.jsonl" };
         var limit = new Option<int>("--limit") { Description = "At most this many utterances per set, the first ones (0 = all)." };
         var conversations = new Option<int>("--conversations") { Description = "At most this many conversations (0 = all)." };
-        var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => 8 };
+        var beam = new Option<int>("--beam") { Description = "CTC beam width (1 = greedy).", DefaultValueFactory = _ => new AnalysisOptions().BeamWidth };
         var device = new Option<DevicePreference>("--device") { Description = "auto, cpu or cuda.", DefaultValueFactory = _ => DevicePreference.Auto };
         var lm = new Option<string?>("--lm") { Description = "Character LM file, or off (default: <model>.charlm next to the model when present)." };
         var lmWeight = new Option<double>("--lm-weight") { Description = "LM weight alpha (0 = off).", DefaultValueFactory = _ => new TranscriptionOptions().LmWeight };
@@ -34,15 +34,16 @@ public sealed class EvalCommand : ICliCommand
         };
         var peer = new Option<string?>("--peer") { Description = $"Also run another recogniser on the same utterances: {string.Join(", ", AsrPeers.Names)}." };
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Write the markdown tables here (they are printed either way)." };
+        var decoding = new DecoderCliOptions();
         var hypotheses = new Option<FileInfo?>("--hypotheses") { Description = "Write one JSON line per transcribed utterance (reference, hypotheses, peer)." };
 
         var command = new Command("eval", "Evaluate a model: CER, WER, word accuracy, PER, speaker EER, emotion accuracy/F1, VAD F1, DER; per group, with and without the LM, beside a peer recogniser (docs/evaluation.md).");
-        foreach (var o in new Option[] { model, set, output, manifest, limit, conversations, beam, device, lm, lmWeight, lmBonus, noLmComparison, groupBy, peer, markdown, hypotheses }) command.Options.Add(o);
+        foreach (var o in new Option[] { model, set, output, manifest, limit, conversations, beam, device, lm, lmWeight, lmBonus, noLmComparison, groupBy, peer, markdown, hypotheses }.Concat(decoding.All)) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             using var logging = CliLogging.Create();
             var modelPath = parse.GetValue(model)?.FullName ?? ModelLocator.FindDefault();
-            using var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = parse.GetValue(device), LanguageModelPath = parse.GetValue(lm) }, logging);
+            using var factory = MtlModelFactory.FromPath(modelPath, new MtlModelOptions { Device = parse.GetValue(device), LanguageModelPath = parse.GetValue(lm), WordLanguageModelPath = parse.GetValue(decoding.WordLm) }, logging);
             var peerRunner = parse.GetValue(peer) is { } peerName
                 ? AsrPeers.Create(peerName, logging, CliConfiguration.Bind<PocketSphinxOptions>(PocketSphinxOptions.SectionName))
                 : null;
@@ -60,6 +61,7 @@ public sealed class EvalCommand : ICliCommand
                 CompareWithoutLm = !parse.GetValue(noLmComparison),
                 HypothesesPath = parse.GetValue(hypotheses)?.FullName,
             };
+            decoding.ApplyTo(parse, options.PostProcessing.Transcription);
             if (SplitList(parse.GetValue(groupBy)) is { Length: > 0 } fields)
             {
                 options.GroupBy.Clear();

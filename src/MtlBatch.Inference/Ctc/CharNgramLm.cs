@@ -186,12 +186,8 @@ public sealed class CharNgramLm
     /// int32 contexts × (uint64 context, float32 denominator, float32 backoff), int32 n-grams × (uint64 key, float32 count).
     /// Little-endian, strings as <see cref="BinaryWriter"/> writes them. Entries are sorted by key, so equal models give equal files.
     /// </summary>
-    public void Save(Stream stream)
+    public void Save(Stream stream) => LmFile.WriteCompressed(stream, Magic, FormatVersion, w =>
     {
-        using var gzip = new GZipStream(stream, CompressionLevel.SmallestSize, leaveOpen: true);
-        using var w = new BinaryWriter(gzip, Encoding.UTF8, leaveOpen: true);
-        w.Write(Magic);
-        w.Write(FormatVersion);
         w.Write(Order);
         w.Write(Alphabet);
         w.Write(Description);
@@ -199,27 +195,11 @@ public sealed class CharNgramLm
         foreach (var (key, (d, b)) in _contexts.OrderBy(kv => kv.Key)) { w.Write(key); w.Write(d); w.Write(b); }
         w.Write(_ngrams.Count);
         foreach (var (key, count) in _ngrams.OrderBy(kv => kv.Key)) { w.Write(key); w.Write(count); }
-    }
+    });
 
-    public void Save(string path)
-    {
-        var tmp = path + ".tmp";
-        using (var file = File.Create(tmp)) Save(file);
-        File.Move(tmp, path, overwrite: true);
-    }
+    public void Save(string path) => LmFile.SaveAtomically(path, Save);
 
-    public static CharNgramLm Load(string path)
-    {
-        using var file = File.OpenRead(path);
-        try
-        {
-            return Load(file);
-        }
-        catch (EndOfStreamException ex)
-        {
-            throw new InvalidDataException($"{path} is truncated.", ex);
-        }
-    }
+    public static CharNgramLm Load(string path) => LmFile.Load(path, Load);
 
     public static CharNgramLm Load(Stream stream)
     {

@@ -10,7 +10,7 @@ namespace MtlBatch.Inference.Ctc;
 /// change the LM state and scores 0 (transcripts collapse such spaces anyway; charging for them would only make the search
 /// fight the acoustics over silence). Model characters outside the LM alphabet (e.g. <c>&lt;unk&gt;</c>) are transparent too.
 /// </remarks>
-public sealed class CtcLmFusion
+public sealed class CtcLmFusion : ICtcPrefixScorer
 {
     private readonly int[] _symbolOfToken;
     private readonly int _spaceSymbol = CharNgramLm.SymbolOf(' ');
@@ -58,4 +58,18 @@ public sealed class CtcLmFusion
         next = Lm.Advance(state, symbol);
         return Weight * Lm.LogProb(state, symbol) + LengthBonus;
     }
+
+    PrefixState ICtcPrefixScorer.InitialState(string? precedingText) => new(InitialState(precedingText), 0, 0, 0, 0);
+
+    double ICtcPrefixScorer.Extend(in PrefixState state, int token, out PrefixState next)
+    {
+        var score = Extend(state.CharLm, token, out var charState);
+        next = state with { CharLm = charState };
+        return score;
+    }
+
+    /// <summary>No end-of-sentence score: regions of a recording do not end at sentence ends.</summary>
+    double ICtcPrefixScorer.Finish(in PrefixState state) => 0;
+
+    public string Describe() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"character LM (weight {Weight}, bonus {LengthBonus})");
 }

@@ -2,16 +2,17 @@ namespace MtlBatch.Inference.Ctc;
 
 /// <summary>
 /// CTC prefix beam search (Hannun et al. 2014) over log-probabilities [frames, vocab] with blank at index 0,
-/// optionally with a character language model by shallow fusion (<see cref="CtcLmFusion"/>). Returns the most probable label
+/// optionally with language scores by shallow fusion: a character LM (<see cref="CtcLmFusion"/>) or the lexicon and word LM
+/// (<see cref="LexiconWordScorer"/>). Returns the most probable label
 /// sequence; <see cref="CtcAligner"/> gives its frames. A beam width of 1 is plain greedy (best-path) decoding, without the LM.
 /// </summary>
-public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2, CtcLmFusion? lm = null)
+public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2, ICtcPrefixScorer? lm = null)
 {
     public const int Blank = 0;
 
     public int BeamWidth { get; } = beamWidth >= 1 ? beamWidth : throw new ArgumentOutOfRangeException(nameof(beamWidth));
 
-    public CtcLmFusion? LanguageModel { get; } = lm;
+    public ICtcPrefixScorer? LanguageModel { get; } = lm;
 
     /// <param name="precedingText">Transcript already committed before these frames: the LM's context (null = start of a sentence).</param>
     public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText = null)
@@ -41,24 +42,24 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         return best;
     }
 
-    private sealed class Prefix(Prefix? parent, int token, ulong lmState, double lmScore)
+    private sealed class Prefix(Prefix? parent, int token, PrefixState lmState, double lmScore)
     {
         public Prefix? Parent { get; } = parent;
         public int Token { get; } = token;
-        /// <summary>LM context after this prefix (0 without an LM).</summary>
-        public ulong LmState { get; } = lmState;
+        /// <summary>LM context after this prefix (default without an LM).</summary>
+        public PrefixState LmState { get; } = lmState;
         /// <summary>Fused LM score of the last label, added on every path that enters this prefix (0 without an LM).</summary>
         public double LmScore { get; } = lmScore;
         private Dictionary<int, Prefix>? _children;
 
         // Prefixes are canonical trie nodes: the same label sequence is always the same object, so merging is by reference,
         // and the node is also the cache of its LM score: each extension is scored once per decode.
-        public Prefix Child(int token, CtcLmFusion? lm)
+        public Prefix Child(int token, ICtcPrefixScorer? lm)
         {
             _children ??= new Dictionary<int, Prefix>(2);
             if (!_children.TryGetValue(token, out var child))
             {
-                ulong state = 0; double score = 0;
+                PrefixState state = default; double score = 0;
                 if (lm is not null) score = lm.Extend(LmState, token, out state);
                 _children[token] = child = new Prefix(this, token, state, score);
             }
@@ -75,7 +76,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
 
     private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText)
     {
-        var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? 0, 0);
+        var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? default, 0);
         var beams = new List<(Prefix Prefix, Score Score)> { (root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
         var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
         var candidates = new List<int>(vocab);
@@ -98,6 +99,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
                 foreach (var c in candidates)
                 {
                     var child = prefix.Child(c, LanguageModel);
+                    if (double.IsNegativeInfinity(child.LmScore)) continue; // the scorer forbids this extension
                     var s = next.GetValueOrDefault(child, Empty);
                     // A repeated label needs a blank in between; otherwise any path may extend.
                     s.NonBlank = LogAdd(s.NonBlank, (c == prefix.Token ? score.Blank : total) + row[c] + child.LmScore);
@@ -111,8 +113,19 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
             if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
         }
 
+        // The final choice also scores ending here (e.g. a word still open at the end is completed or charged as unknown).
+        var best = beams[0].Prefix;
+        if (LanguageModel is { } scorer)
+        {
+            var bestScore = double.NegativeInfinity;
+            foreach (var (prefix, score) in beams)
+            {
+                var total = score.Total + scorer.Finish(prefix.LmState);
+                if (total > bestScore) { bestScore = total; best = prefix; }
+            }
+        }
         var tokens = new List<int>();
-        for (var p = beams[0].Prefix; p.Parent is not null; p = p.Parent) tokens.Add(p.Token);
+        for (var p = best; p.Parent is not null; p = p.Parent) tokens.Add(p.Token);
         tokens.Reverse();
         return [.. tokens];
     }

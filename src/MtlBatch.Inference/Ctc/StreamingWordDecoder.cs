@@ -29,7 +29,7 @@ public sealed class StreamingWordDecoder
     private string _committedTail = ""; // last characters of the committed words: the LM context of the next decode
 
     public StreamingWordDecoder(IReadOnlyList<string> chars, double ctcFrameShift, int beamWidth, TranscriptionOptions? options = null,
-        Action<DecodedWord>? onWord = null, CtcLmFusion? languageModel = null)
+        Action<DecodedWord>? onWord = null, ICtcPrefixScorer? languageModel = null)
     {
         _onWord = onWord;
         _chars = chars;
@@ -102,7 +102,7 @@ public sealed class StreamingWordDecoder
                 _words.Add(word);
                 _onWord?.Invoke(word);
                 var tail = _committedTail.Length == 0 ? word.Text : _committedTail + " " + word.Text;
-                _committedTail = tail.Length > 32 ? tail[^32..] : tail;
+                _committedTail = tail.Length > 64 ? tail[^64..] : tail; // enough for the word LM's 3 words of context
             }
             text.Clear(); first = -1; confidenceSum = 0; count = 0;
         }

@@ -25,7 +25,7 @@ public sealed class RecordingPass
     private long _frames;
 
     public RecordingPass(ModelDescription model, ChunkGeometry geometry, AnalysisOptions options, PostProcessingOptions post, StageTimings? timings,
-        Action<DecodedWord>? onWord = null, CtcLmFusion? languageModel = null)
+        Action<DecodedWord>? onWord = null, ICtcPrefixScorer? languageModel = null)
     {
         _model = model;
         _post = post;
