@@ -10,9 +10,10 @@ namespace MtlBatch.Corpus.Tests;
 /// <summary>
 /// The committed model, scored through the production inference code on a freshly generated set (held-out speakers
 /// and sentences, a different seed from the one the model card was measured on), must stay within the model card's
-/// figures (models/mtl-small.eval.json) plus a stated margin: small sets are noisy. The committed model (corpus v1)
-/// was trained on espeak-ng, flite and festival only, so the set is drawn from those engines' held-out identities;
-/// once the model is retrained on corpus v2 (docs/corpus-v2.md) and its card re-measured, drop the restriction.
+/// figures (models/mtl-small.eval.json) plus a stated margin: small sets are noisy. The card's synthetic figures are
+/// measured on corpus v1's test set (espeak-ng, flite, festival held-out identities; `mtlbatch eval --set corpus/v1`),
+/// so the fresh set is drawn from those engines too; the natural-voice test set (corpus/synthetic-v2) is reported in
+/// the model card beside it.
 /// </summary>
 public sealed class FreshEvaluationSetFixture : IAsyncLifetime
 {
