@@ -26,7 +26,7 @@ public sealed class FreshEvaluationSetFixture : IAsyncLifetime
         var builder = new CorpusBuilder(NullLogger<CorpusBuilder>.Instance);
         await builder.BuildAsync(new CorpusBuildOptions
         {
-            OutputFolder = Folder, TrainHours = 0, ValidUtterances = 0, TestUtterances = 120, Conversations = 3, Seed = 4242, Jobs = 2,
+            OutputFolder = Folder, TrainHours = 0, ValidUtterances = 0, TestUtterances = 120, Conversations = 12, Seed = 4242, Jobs = 2,
             Engines = new HashSet<SynthesisEngine> { SynthesisEngine.Espeak, SynthesisEngine.Flite, SynthesisEngine.Festival },
         }, null, CancellationToken.None);
         var modelPath = ModelLocator.FindDefault();
@@ -66,7 +66,7 @@ public class ModelQualityTests(FreshEvaluationSetFixture set) : IClassFixture<Fr
     [Fact]
     public void Conversations_match_the_model_card()
     {
-        Assert.Equal(3, set.Report.Conversations);
+        Assert.Equal(12, set.Report.Conversations);
         Assert.True(set.Report.ConversationWer <= Card("conversationWer") * 1.5 + 0.06, $"conversation WER {set.Report.ConversationWer:P1} vs card {Card("conversationWer"):P1}");
         Assert.True(set.Report.Der <= Card("der") * 1.5 + 0.08, $"DER {set.Report.Der:P1} vs card {Card("der"):P1}");
         Assert.True(set.Report.EmotionTimelineAccuracy >= Card("emotionTimelineAccuracy") - 0.15,
