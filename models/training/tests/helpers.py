@@ -27,6 +27,15 @@ def tiny_config(**overrides):
     return cfg
 
 
+def tiny_checkpoint(folder):
+    """Trains the tiny config for two steps in folder/run and returns its best.pt (a real checkpoint to start from)."""
+    import train  # the trainer script; imported here so helpers stay importable without it on the path
+    run = os.path.join(folder, "run")
+    train.main(["--config", os.path.join(CONFIGS, "tiny.json"), "--corpus", corpus_dir(), "--out", run,
+                "--max-steps", "2", "--threads", "1"])
+    return os.path.join(run, "best.pt")
+
+
 class TempDir:
     def __enter__(self):
         self.path = tempfile.mkdtemp(prefix="mtl-run-")

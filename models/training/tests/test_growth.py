@@ -14,7 +14,7 @@ from mtl.config import load_config, load_inventories
 from mtl.data import read_manifest
 from mtl.losses import MtlCriterion, random_span
 
-from .helpers import CONFIGS, TempDir, corpus_dir, tiny_config
+from .helpers import TempDir, corpus_dir, tiny_checkpoint, tiny_config
 
 torch.set_num_threads(1)
 
@@ -22,10 +22,7 @@ torch.set_num_threads(1)
 class GrowthTests(unittest.TestCase):
     def test_a_grown_model_computes_what_its_source_did_and_its_new_layers_train(self):
         with TempDir() as d:
-            run = os.path.join(d, "run")
-            train.main(["--config", os.path.join(CONFIGS, "tiny.json"), "--corpus", corpus_dir(), "--out", run,
-                        "--max-steps", "2", "--threads", "1"])
-            source = os.path.join(run, "best.pt")
+            source = tiny_checkpoint(d)
             ckpt = load_checkpoint(source)
             cfg = copy.deepcopy(ckpt["config"])
             cfg["model"]["n_layers"] = 3

@@ -15,7 +15,7 @@ from mtl.config import load_inventories, load_inventory
 from mtl.data import make_mixed_batches, read_manifest
 from mtl.losses import MtlCriterion
 
-from .helpers import CONFIGS, TempDir, corpus_dir, tiny_config
+from .helpers import TempDir, corpus_dir, tiny_checkpoint, tiny_config
 
 torch.set_num_threads(1)
 
@@ -118,13 +118,10 @@ class MixingTests(unittest.TestCase):
 
     def test_init_from_onnx_reproduces_the_exported_model(self):
         with TempDir() as d:
-            run = os.path.join(d, "run")
-            train.main(["--config", os.path.join(CONFIGS, "tiny.json"), "--corpus", corpus_dir(), "--out", run,
-                        "--max-steps", "2", "--threads", "1"])
+            best = tiny_checkpoint(d)
             onnx_path = os.path.join(d, "m.onnx")
-            self.assertEqual(export.main(["--checkpoint", os.path.join(run, "best.pt"), "--out", onnx_path,
-                                          "--version", "0.0.1"]), 0)
-            ckpt = load_checkpoint(os.path.join(run, "best.pt"))
+            self.assertEqual(export.main(["--checkpoint", best, "--out", onnx_path, "--version", "0.0.1"]), 0)
+            ckpt = load_checkpoint(best)
             fresh = build_model(ckpt["config"], ckpt["inventory"])
             state = state_from_onnx(onnx_path, fresh.state_dict())
             self.assertEqual(set(state), set(fresh.state_dict()))
