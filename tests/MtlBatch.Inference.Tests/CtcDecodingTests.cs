@@ -8,8 +8,9 @@ public class CtcDecodingTests
     private const double Shift = 0.02;
 
     /// <summary>Raw confidences (no calibration), so that tests can state them exactly.</summary>
+    /// <remarks>The synthetic words are 0.5-0.7 s apart without space labels in some tests: a 0.3 s word gap ends them there.</remarks>
     private static TranscriptionOptions Raw(WordConfidenceMethod method = WordConfidenceMethod.CharacterPeak, double scale = 1) =>
-        new() { ConfidenceMethod = method, ConfidenceScale = scale, ConfidenceSlope = 1, ConfidenceIntercept = 0 };
+        new() { ConfidenceMethod = method, ConfidenceScale = scale, ConfidenceSlope = 1, ConfidenceIntercept = 0, WordGapSeconds = 0.3 };
 
     private static List<DecodedWord> DecodeAll(float[] logProbs, int frames, int beam, TranscriptionOptions? options = null)
     {
