@@ -72,6 +72,25 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         }
     }
 
+    /// <summary>A beam entry with its total computed once (sorting compares totals many times; each is a log-add).</summary>
+    internal readonly record struct Entry(Prefix Prefix, Score Score, double Total)
+    {
+        public Entry(Prefix prefix, Score score) : this(prefix, score, score.Total) { }
+    }
+
+    /// <summary>Descending by total; stable, and insertion sort is cheap on the short, nearly sorted lists of a beam.</summary>
+    private static void SortByTotal(List<Entry> beams)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(beams);
+        for (var i = 1; i < span.Length; i++)
+        {
+            var x = span[i];
+            var j = i - 1;
+            while (j >= 0 && span[j].Total < x.Total) { span[j + 1] = span[j]; j--; }
+            span[j + 1] = x;
+        }
+    }
+
     internal struct Score
     {
         public double Blank;    // log P(prefix, path ends in blank)
@@ -82,7 +101,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
     private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText, BeamTrace? trace)
     {
         var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? default, 0);
-        var beams = new List<(Prefix Prefix, Score Score)> { (root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
+        var beams = new List<Entry> { new(root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
         var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
         var candidates = new List<int>(vocab);
 
@@ -90,11 +109,27 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         {
             var row = logProbs.Slice(t * vocab, vocab);
             SelectCandidates(row, candidates);
+            if (candidates.Count == 0)
+            {
+                // Blank (or a repeat) only, the common case on trained posteriors: no prefix is created and none merge,
+                // so every beam is updated in place, without the dictionary.
+                for (var i = 0; i < beams.Count; i++)
+                {
+                    var (prefix, score, total) = beams[i];
+                    beams[i] = new Entry(prefix, new Score
+                    {
+                        Blank = total + row[Blank],
+                        NonBlank = prefix.Token >= 0 ? score.NonBlank + row[prefix.Token] : double.NegativeInfinity,
+                    });
+                }
+                SortByTotal(beams);
+                trace?.AddFrame(beams);
+                continue;
+            }
             next.Clear();
 
-            foreach (var (prefix, score) in beams)
+            foreach (var (prefix, score, total) in beams)
             {
-                var total = score.Total;
                 // Stay on the prefix: emit blank, or repeat its last label (merged by CTC).
                 var same = next.GetValueOrDefault(prefix, Empty);
                 same.Blank = LogAdd(same.Blank, total + row[Blank]);
@@ -113,8 +148,8 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
             }
 
             beams.Clear();
-            foreach (var kv in next) beams.Add((kv.Key, kv.Value));
-            beams.Sort(static (a, b) => b.Score.Total.CompareTo(a.Score.Total));
+            foreach (var kv in next) beams.Add(new Entry(kv.Key, kv.Value));
+            SortByTotal(beams);
             if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
             trace?.AddFrame(beams);
         }
@@ -124,9 +159,9 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         if (LanguageModel is { } scorer)
         {
             var bestScore = double.NegativeInfinity;
-            foreach (var (prefix, score) in beams)
+            foreach (var (prefix, _, beamTotal) in beams)
             {
-                var total = score.Total + scorer.Finish(prefix.LmState);
+                var total = beamTotal + scorer.Finish(prefix.LmState);
                 if (total > bestScore) { bestScore = total; best = prefix; }
             }
         }
@@ -194,10 +229,10 @@ public sealed class BeamTrace
 
     internal void Clear() { _frames.Clear(); _bestPath.Clear(); }
 
-    internal void AddFrame(List<(CtcPrefixBeamSearch.Prefix Prefix, CtcPrefixBeamSearch.Score Score)> beams)
+    internal void AddFrame(List<CtcPrefixBeamSearch.Entry> beams)
     {
         var row = new (CtcPrefixBeamSearch.Prefix, double)[beams.Count];
-        for (var i = 0; i < row.Length; i++) row[i] = (beams[i].Prefix, beams[i].Score.Total);
+        for (var i = 0; i < row.Length; i++) row[i] = (beams[i].Prefix, beams[i].Total);
         _frames.Add(row);
     }
 
