@@ -22,6 +22,8 @@ public static class PipelineOptionsValidation
                      () => services.GetRequiredService<IOptions<PipelineOptions>>().Value,
                      () => services.GetRequiredService<IOptions<ResilienceOptions>>().Value,
                      () => services.GetRequiredService<IOptions<WorkerOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<VoiceprintStoreOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<Inference.Voices.VoiceIdentificationOptions>>().Value,
                  })
         {
             try { _ = read(); }
