@@ -58,6 +58,7 @@ public static partial class Captions
         options.Validate();
 
         var turns = new TurnIndex(result.Turns);
+        var labels = SpeakerLabels.For(result);
         var tokens = new List<Token>();
         foreach (var word in result.Transcript.Words.Select((w, i) => (w, i)).OrderBy(x => x.w.Start).ThenBy(x => x.i).Select(x => x.w))
         {
@@ -69,7 +70,7 @@ public static partial class Captions
                 int t = turns.Find((word.Start + word.End) / 2, null);
                 speaker = t >= 0 ? result.Turns[t].Speaker : null;
             }
-            speaker = speaker is null ? null : Label(speaker, options.MaxSpeakerLabelLength);
+            speaker = speaker is null ? null : Label(labels.Of(speaker), options.MaxSpeakerLabelLength);
             var end = Math.Max(word.End, word.Start);
             int room = options.MaxLineLength - (speaker is null ? 0 : speaker.Length + 2);
             if (text.Length <= room)
