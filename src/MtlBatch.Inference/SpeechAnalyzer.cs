@@ -77,6 +77,11 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
     /// Analyses each channel on its own (one speaker per channel, named ch1, ch2, ...) and merges words, turns and timelines
     /// in time order. <paramref name="channels"/> yields one sample stream per channel; they are consumed one after another.
     /// </summary>
+    public Task<AnalysisResult> AnalyzeChannelsAsync(IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels,
+        RecordingInfo recording, AnalysisOptions options, IProgress<double>? progress, CancellationToken cancellationToken) =>
+        AnalyzeChannelsAsync(channels, recording, options, progress, timings: null, cancellationToken);
+
+    /// <inheritdoc cref="AnalyzeChannelsAsync(IReadOnlyList{Func{CancellationToken, IAsyncEnumerable{float[]}}}, RecordingInfo, AnalysisOptions, IProgress{double}?, CancellationToken)"/>
     public async Task<AnalysisResult> AnalyzeChannelsAsync(IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels,
         RecordingInfo recording, AnalysisOptions options, IProgress<double>? progress, StageTimings? timings, CancellationToken cancellationToken)
     {
