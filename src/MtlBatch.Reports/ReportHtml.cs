@@ -426,12 +426,12 @@ public static class ReportHtml
 :root{--fg:#1b1b1b;--muted:#5c5c5c;--line:#d0d0d0;--bg:#fff}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif;color:var(--fg);background:var(--bg)}
-.head,.legend,.transcript,footer{max-width:1100px;margin:0 auto;padding:0 16px}
+.head,.legend,.analytics,.transcript,footer{max-width:1100px;margin:0 auto;padding:0 16px}
 h1{font-size:1.5rem;margin:16px 0 8px;overflow-wrap:anywhere}
 h2{font-size:1.15rem;margin:16px 0 8px}
 .facts{display:flex;flex-wrap:wrap;gap:4px 24px;margin:0 0 8px}
 .facts div{display:flex;gap:6px}.facts dt{color:var(--muted)}.facts dd{margin:0;font-weight:600;overflow-wrap:anywhere}
-.analytics{margin:12px 0;overflow-x:auto}.analytics table{border-collapse:collapse;font-size:.9em}
+.analytics{margin-top:12px;margin-bottom:12px;overflow-x:auto}.analytics table{border-collapse:collapse;font-size:.9em}
 .analytics th,.analytics td{border-bottom:1px solid var(--line);padding:3px 10px;text-align:right;white-space:nowrap}.analytics th[scope=row],.analytics thead th:first-child{text-align:left}
 .key{list-style:none;display:flex;flex-wrap:wrap;gap:4px 18px;margin:4px 0;padding:0}
 .key li{display:flex;align-items:center;gap:6px}
