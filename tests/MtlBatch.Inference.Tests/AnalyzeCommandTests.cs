@@ -198,5 +198,9 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         Assert.Equal(result.Recording.DurationSeconds, audio.Count / 16000.0, 1);
         foreach (var span in spans)
             Assert.All(audio.Skip((int)Math.Ceiling(span.Start * 16000)).Take((int)((span.End - span.Start) * 16000) - 1), s => Assert.Equal(0f, s));
+
+        // Analysed again into the same folder without redaction: the old redacted.wav is not left beside the new set.
+        Assert.Equal(0, await Analyze(inputs.Stereo, "--out", redacted, "--model", TestPaths.AnyModel, "--channels", "split", "--beam", "1"));
+        Assert.False(File.Exists(Path.Combine(folder, ResultSchema.Files.RedactedAudio)));
     }
 }

@@ -115,6 +115,11 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
                     redaction.Spans, cancellationToken).ConfigureAwait(false);
                 result = result with { Redaction = redaction with { Audio = ResultSchema.Files.RedactedAudio } };
             }
+            else if (File.Exists(Path.Combine(folder, ResultSchema.Files.RedactedAudio)))
+            {
+                // An earlier run's redacted audio does not belong to this result set.
+                File.Delete(Path.Combine(folder, ResultSchema.Files.RedactedAudio));
+            }
             await writer(result, folder, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Analysed {Recording}: {Duration:F1} s, {Words} words, {Speakers} speakers on {Device} at {Realtime:F1}x realtime -> {Folder}",
                 item.RelativeName, result.Recording.DurationSeconds, result.Transcript.Words.Count, result.Speakers.Count, result.Processing.Device,
