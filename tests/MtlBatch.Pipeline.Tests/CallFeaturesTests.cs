@@ -12,7 +12,13 @@ public sealed class CallFeaturesTests
     [Fact]
     public async Task A_prefix_rule_splits_channels_names_roles_and_redacts_and_the_redacted_word_is_stored_nowhere()
     {
-        var phrases = Path.Combine(Directory.CreateTempSubdirectory("mtlbatch-phrases-").FullName, "phrases.txt");
+        var phraseFolder = Directory.CreateTempSubdirectory("mtlbatch-phrases-").FullName;
+        try { await PrefixRuleRunAsync(Path.Combine(phraseFolder, "phrases.txt")); }
+        finally { Directory.Delete(phraseFolder, recursive: true); }
+    }
+
+    private static async Task PrefixRuleRunAsync(string phrases)
+    {
         await File.WriteAllTextAsync(phrases, "# filled in once the model's words are known\n");
         await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
         {
