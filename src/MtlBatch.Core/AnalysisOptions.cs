@@ -31,6 +31,22 @@ public sealed class AnalysisOptions
     public int BeamWidth { get; set; } = 16;
     /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime decide.</summary>
     public int IntraOpThreads { get; set; }
+    /// <summary>
+    /// With <see cref="ChannelMode.Split"/>: the role of channel 1, 2, ... (e.g. <c>agent</c>, <c>customer</c>), written as
+    /// <c>role</c> on speakers and turns and shown instead of <c>ch1</c> in captions and the report. Empty = no roles.
+    /// </summary>
+    public List<string> ChannelRoles { get; set; } = [];
+    /// <summary>Redaction of card numbers, phone numbers, e-mail addresses, digits and phrases (off by default).</summary>
+    public RedactionOptions Redaction { get; set; } = new();
+
+    /// <summary>A copy whose lists can be replaced without touching this instance (per-recording settings in the pipeline).</summary>
+    public AnalysisOptions Copy()
+    {
+        var copy = (AnalysisOptions)MemberwiseClone();
+        copy.ChannelRoles = [.. ChannelRoles];
+        copy.Redaction = Redaction.Copy();
+        return copy;
+    }
 
     public void Validate()
     {
@@ -41,6 +57,71 @@ public sealed class AnalysisOptions
             throw new ArgumentOutOfRangeException(nameof(ChunkOverlapSeconds), ChunkOverlapSeconds, "must be >= 0 and less than half a chunk");
         if (BatchSize < 0) throw new ArgumentOutOfRangeException(nameof(BatchSize), BatchSize, "must be >= 0 (0 = by device)");
         if (BeamWidth < 1) throw new ArgumentOutOfRangeException(nameof(BeamWidth), BeamWidth, "must be >= 1");
+        ValidateRoles(ChannelRoles, nameof(ChannelRoles));
+        Redaction.Validate();
+    }
+
+    /// <summary>Roles are short lower-case words (letters, digits, '-', '_'), distinct: they name speakers in captions.</summary>
+    public static void ValidateRoles(IReadOnlyList<string> roles, string parameterName)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        foreach (var role in roles)
+        {
+            if (string.IsNullOrEmpty(role) || role.Length > 32 || !role.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_'))
+                throw new ArgumentOutOfRangeException(parameterName, string.Join(',', roles), $"'{role}' is not a role: use 1-32 lower-case letters, digits, '-' or '_'");
+        }
+        if (roles.Distinct(StringComparer.Ordinal).Count() != roles.Count)
+            throw new ArgumentOutOfRangeException(parameterName, string.Join(',', roles), "roles must be distinct");
+    }
+}
+
+/// <summary>What redaction removes (docs/analytics.md#redaction).</summary>
+public enum RedactionCategory { Card, Phone, Email, Numbers }
+
+/// <summary>
+/// Redaction settings (section <c>Analysis:Redaction</c>; CLI <c>--redact</c>, <c>--redact-phrases</c>, <c>--redacted-audio</c>).
+/// When anything is on, the unredacted words are never put into a result, so no writer can store them.
+/// </summary>
+public sealed class RedactionOptions
+{
+    public List<RedactionCategory> Categories { get; set; } = [];
+    /// <summary>A text file with one phrase a line (blank lines and lines starting with '#' are skipped).</summary>
+    public string? PhrasesPath { get; set; }
+    /// <summary>Phrases given inline (configuration); matched like those of <see cref="PhrasesPath"/>.</summary>
+    public List<string> Phrases { get; set; } = [];
+    /// <summary>Card numbers must pass the Luhn check. Off by default: one misrecognised digit would let a card through.</summary>
+    public bool RequireLuhn { get; set; }
+    /// <summary>Also write <c>redacted.wav</c>: the recording (16 kHz mono) with the redacted spans silenced.</summary>
+    public bool RedactedAudio { get; set; }
+
+    public bool Enabled => Categories.Count > 0 || Phrases.Count > 0 || !string.IsNullOrEmpty(PhrasesPath);
+
+    public RedactionOptions Copy() => new()
+    {
+        Categories = [.. Categories], PhrasesPath = PhrasesPath, Phrases = [.. Phrases], RequireLuhn = RequireLuhn, RedactedAudio = RedactedAudio,
+    };
+
+    /// <summary>Parses <c>card,phone,email,numbers</c> (case-insensitive); <c>off</c> or empty = none.</summary>
+    public static List<RedactionCategory> ParseCategories(string? list)
+    {
+        var result = new List<RedactionCategory>();
+        if (string.IsNullOrWhiteSpace(list) || list.Trim().Equals("off", StringComparison.OrdinalIgnoreCase)) return result;
+        foreach (var part in list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!Enum.TryParse<RedactionCategory>(part, ignoreCase: true, out var category) || !Enum.IsDefined(category) || int.TryParse(part, out _))
+                throw new ArgumentOutOfRangeException("Redaction:Categories", list, $"'{part}' is not one of card, phone, email, numbers");
+            if (!result.Contains(category)) result.Add(category);
+        }
+        return result;
+    }
+
+    public void Validate()
+    {
+        if (Categories.Any(c => !Enum.IsDefined(c))) throw new ArgumentOutOfRangeException("Redaction:Categories", string.Join(',', Categories), "unknown category");
+        if (!string.IsNullOrEmpty(PhrasesPath) && !File.Exists(PhrasesPath))
+            throw new ArgumentOutOfRangeException("Redaction:PhrasesPath", PhrasesPath, "the phrase list file does not exist");
+        if (Phrases.Any(string.IsNullOrWhiteSpace)) throw new ArgumentOutOfRangeException("Redaction:Phrases", Phrases.Count, "phrases must not be blank");
+        if (RedactedAudio && !Enabled) throw new ArgumentOutOfRangeException("Redaction:RedactedAudio", RedactedAudio, "needs a redaction category or phrases");
     }
 }
 

@@ -17,4 +17,18 @@ public interface ISpeechAnalyzer
         AnalysisOptions options,
         IProgress<double>? progress,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Analyses each channel on its own as one known speaker (<c>ch1</c>, <c>ch2</c>, ..., with
+    /// <see cref="AnalysisOptions.ChannelRoles"/>) and merges them in time order. <paramref name="channels"/> opens one
+    /// sample stream per channel; they are consumed one after another. Analyzers that cannot do this throw
+    /// <see cref="NotSupportedException"/>.
+    /// </summary>
+    Task<AnalysisResult> AnalyzeChannelsAsync(
+        IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels,
+        RecordingInfo recording,
+        AnalysisOptions options,
+        IProgress<double>? progress,
+        CancellationToken cancellationToken) =>
+        throw new NotSupportedException($"{GetType().Name} does not analyse channels separately.");
 }

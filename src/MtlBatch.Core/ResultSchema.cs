@@ -28,6 +28,12 @@ public sealed record AnalysisResult
     /// </summary>
     [JsonIgnore]
     public IReadOnlyDictionary<string, float[]>? SpeakerEmbeddings { get; init; }
+    /// <summary>Talk analytics of the conversation (schema 1.1; absent in results written before it).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public TalkAnalytics? Analytics { get; init; }
+    /// <summary>What redaction removed (schema 1.1): present only when redaction was on. Holds categories, counts and times, never the removed text.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RedactionSummary? Redaction { get; init; }
 }
 
 /// <summary>Something about a result that a consumer should know (the result is still complete for the audio it had).</summary>
@@ -108,6 +114,9 @@ public sealed record SpeakerSummary
     /// <summary>Cosine similarity of the speaker with <see cref="SpeakerName"/>'s voiceprint; omitted with the name (additive).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? SpeakerScore { get; init; }
+    /// <summary>The speaker's role (e.g. <c>agent</c>, <c>customer</c>) from <c>--channel-roles</c>; absent when none was given (schema 1.1).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Role { get; init; }
 }
 
 public sealed record Turn
@@ -124,6 +133,9 @@ public sealed record Turn
     /// <summary>The score of that match (see <see cref="SpeakerSummary.SpeakerScore"/>); omitted with the name (additive).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public double? SpeakerScore { get; init; }
+    /// <summary>The role of the turn's speaker (see <see cref="SpeakerSummary.Role"/>); absent when none (schema 1.1).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Role { get; init; }
 }
 
 public sealed record EmotionTrack
@@ -139,6 +151,70 @@ public sealed record EmotionSegment
     public required string Label { get; init; }
     public required double Confidence { get; init; }
     public required IReadOnlyDictionary<string, double> Scores { get; init; }
+    public string? Speaker { get; init; }
+}
+
+/// <summary>
+/// Talk analytics from the turns, words and audio (docs/analytics.md). In a mixed recording every frame has one speaker,
+/// so overlap and interruptions are only seen with <c>--channels split</c>.
+/// </summary>
+public sealed record TalkAnalytics
+{
+    /// <summary>Seconds in which at least one speaker talks (union of all turns).</summary>
+    public required double TalkSeconds { get; init; }
+    /// <summary>Sum of <see cref="Silences"/>.</summary>
+    public required double NonTalkSeconds { get; init; }
+    /// <summary>Seconds in which two or more speakers talk at once.</summary>
+    public required double OverlapSeconds { get; init; }
+    public required int TurnCount { get; init; }
+    /// <summary>Stretches of at least <see cref="MinSilenceSeconds"/> in which nobody talks (recording start and end included).</summary>
+    public required IReadOnlyList<TimeSpan2> Silences { get; init; }
+    public required double MinSilenceSeconds { get; init; }
+    /// <summary>An overlap counts as an interruption when it lasts at least this long.</summary>
+    public required double MinInterruptionSeconds { get; init; }
+    public required IReadOnlyList<SpeakerTalkStats> Speakers { get; init; }
+}
+
+/// <summary>One speaker's part of <see cref="TalkAnalytics"/>.</summary>
+public sealed record SpeakerTalkStats
+{
+    public required string Speaker { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Role { get; init; }
+    /// <summary>Seconds covered by the speaker's turns.</summary>
+    public required double TalkSeconds { get; init; }
+    /// <summary>The speaker's talk time over the sum of all speakers' talk times (0..1).</summary>
+    public required double Share { get; init; }
+    public required int WordCount { get; init; }
+    /// <summary>Words per minute of the speaker's talk time (a redacted span counts as one word).</summary>
+    public required double WordsPerMinute { get; init; }
+    /// <summary>The speaker's longest turn in seconds.</summary>
+    public required double LongestMonologueSeconds { get; init; }
+    /// <summary>RMS level of the speaker's voiced audio in dBFS (0 dBFS = a full-scale square wave); null when no audio was voiced.</summary>
+    public double? MeanLoudnessDbfs { get; init; }
+    /// <summary>Turns this speaker started while another was talking, overlapping by at least the minimum.</summary>
+    public required int InterruptionsMade { get; init; }
+    public required int InterruptionsReceived { get; init; }
+}
+
+/// <summary>What redaction removed from a result (docs/analytics.md#redaction).</summary>
+public sealed record RedactionSummary
+{
+    /// <summary>The categories that were on: <c>card</c>, <c>phone</c>, <c>email</c>, <c>numbers</c>, <c>phrases</c>.</summary>
+    public required IReadOnlyList<string> Categories { get; init; }
+    /// <summary>Every redacted span: its label (e.g. <c>CARD</c>) and times; the text is never kept.</summary>
+    public required IReadOnlyList<RedactedSpan> Spans { get; init; }
+    /// <summary>Name of the audio file with the spans silenced, when it was written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Audio { get; init; }
+}
+
+public sealed record RedactedSpan
+{
+    public required string Label { get; init; }
+    public required double Start { get; init; }
+    public required double End { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Speaker { get; init; }
 }
 
@@ -176,7 +252,8 @@ public sealed record ErrorRecord
 
 public static class ResultSchema
 {
-    public const string Version = "1.0";
+    /// <summary>1.1 (issue 15): speaker/turn <c>role</c>, <c>analytics</c>, <c>redaction</c>; all optional, so 1.0 readers are unaffected.</summary>
+    public const string Version = "1.1";
 
     /// <summary>File names written per recording, in the order they are written (result.json last is the commit point).</summary>
     public static class Files
@@ -189,6 +266,8 @@ public static class ResultSchema
         public const string Report = "report.html";
         public const string Result = "result.json";
         public const string Error = "error.json";
+        /// <summary>Optional: the recording (16 kHz mono) with the redacted spans silenced; written before result.json.</summary>
+        public const string RedactedAudio = "redacted.wav";
     }
 
     public static TranscriptDocument ToTranscriptDocument(this AnalysisResult r) => new(r.SchemaVersion, r.Recording, r.Model, r.Transcript, r.Phonemes);

@@ -15,10 +15,19 @@ public sealed record ChannelAnalysis(
 {
     /// <summary>Per speaker id: the unit-length mean speaker embedding (<c>PostProcessing.SpeakerEmbeddings</c>), for voiceprints.</summary>
     public IReadOnlyDictionary<string, float[]> SpeakerEmbeddings { get; init; } = new Dictionary<string, float[]>();
+    /// <summary>The spans redaction replaced (times and labels only; the words are gone).</summary>
+    public IReadOnlyList<RedactedSpan> Redacted { get; init; } = [];
+
+    /// <summary>The same analysis with <paramref name="role"/> on every speaker and turn (a channel of a split recording).</summary>
+    public ChannelAnalysis WithRole(string role) => this with
+    {
+        Speakers = Speakers.Select(s => s with { Role = role }).ToList(),
+        Turns = Turns.Select(t => t with { Role = role }).ToList(),
+    };
 
     /// <summary>Voice activity, diarization, word-to-speaker assignment, turns and the emotion timeline from a finished pass.</summary>
-    public static ChannelAnalysis FromPass(RecordingPass pass, ModelDescription model, AnalysisOptions options, PostProcessingOptions post,
-        double durationSeconds, string? fixedSpeaker)
+    internal static ChannelAnalysis FromPass(RecordingPass pass, ModelDescription model, AnalysisOptions options, PostProcessingOptions post,
+        double durationSeconds, string? fixedSpeaker, TranscriptRedactor? redactor = null)
     {
         var shift = model.FrameShift;
         double Clamp(double t) => Math.Round(Math.Clamp(t, 0, durationSeconds), 3);
@@ -28,12 +37,15 @@ public sealed record ChannelAnalysis(
             options.MinSpeakers, options.MaxSpeakers, fixedSpeaker);
         string? Name(int speaker) => speaker >= 0 ? diarization.SpeakerNames[speaker] : null;
 
+        // Redaction first: the removed words never reach a word, turn, caption or phoneme of the result.
+        var (decoded, redacted) = Redact(pass.Words, redactor);
+
         // Words take the speaker at their midpoint; each word then joins the turn of that speaker around it.
-        var words = new List<Word>(pass.Words.Count);
+        var words = new List<Word>(decoded.Count);
         var turnWords = diarization.Turns.Select(_ => new List<string>()).ToList();
         var turns = diarization.Turns.ToList();
         var maxGapFrames = (int)Math.Round(post.Diarization.MaxTurnGapSeconds / shift);
-        foreach (var w in pass.Words)
+        foreach (var w in decoded)
         {
             var midFrame = (int)Math.Floor((w.Start + w.End) / 2 / shift);
             var speaker = diarization.SpeakerNear(midFrame);
@@ -69,12 +81,62 @@ public sealed record ChannelAnalysis(
         var timeline = new EmotionTimelineBuilder(post.Emotion).Build(pass.EmotionProbabilities, model.Emotions, speech, diarization, shift)
             .Select(e => e with { Start = Clamp(e.Start), End = Clamp(e.End), Confidence = Math.Round(e.Confidence, 4) }).ToList();
 
-        var phonemes = new PhonemeSpanList(pass.Phonemes, model.Phonemes, pass.CtcFrameShift, durationSeconds);
+        var phonemeRuns = redacted.Count == 0 ? pass.Phonemes : WithoutSpans(pass.Phonemes, pass.CtcFrameShift, redacted);
+        var phonemes = new PhonemeSpanList(phonemeRuns, model.Phonemes, pass.CtcFrameShift, durationSeconds);
         var voiceActivity = speech.Select(r => new TimeSpan2(Clamp(r.Start * shift), Clamp(r.End * shift))).ToList();
+        var spans = redacted.Select(r =>
+        {
+            var speaker = diarization.SpeakerNear((int)Math.Floor((r.Start + r.End) / 2 / shift));
+            return new RedactedSpan { Label = r.Label, Start = Clamp(r.Start), End = Clamp(r.End), Speaker = Name(speaker) };
+        }).ToList();
         return new ChannelAnalysis(words, phonemes, speakers, finalTurns, timeline, voiceActivity)
         {
+            Redacted = spans,
             SpeakerEmbeddings = PostProcessing.SpeakerEmbeddings.Compute(pass.SpeakerWindows, diarization),
         };
+    }
+
+    /// <summary>The decoded words with every redaction match collapsed into one placeholder word, and the matched spans.</summary>
+    private static (IReadOnlyList<Ctc.DecodedWord> Words, List<(string Label, double Start, double End)> Spans) Redact(
+        IReadOnlyList<Ctc.DecodedWord> words, TranscriptRedactor? redactor)
+    {
+        if (redactor is null) return (words, []);
+        var matches = redactor.Find(words.Select(w => w.Text).ToList());
+        if (matches.Count == 0) return (words, []);
+        var result = new List<Ctc.DecodedWord>(words.Count);
+        var spans = new List<(string, double, double)>(matches.Count);
+        var next = 0;
+        foreach (var m in matches)
+        {
+            for (; next < m.First; next++) result.Add(words[next]);
+            var first = words[m.First]; var last = words[m.Last];
+            var confidence = Enumerable.Range(m.First, m.Last - m.First + 1).Min(i => words[i].Confidence);
+            result.Add(new Ctc.DecodedWord(TranscriptRedactor.Placeholder(m.Label), first.Start, last.End, confidence));
+            spans.Add((m.Label, first.Start, last.End));
+            next = m.Last + 1;
+        }
+        for (; next < words.Count; next++) result.Add(words[next]);
+        return (result, spans);
+    }
+
+    /// <summary>
+    /// Phoneme runs that do not overlap a redacted span (the phonemes of "four five" would spell the digits). Both lists are
+    /// in time order and the spans do not overlap, so one pass over each suffices (10 hours: ~10^6 runs).
+    /// </summary>
+    private static List<Ctc.DecodedLabel> WithoutSpans(IReadOnlyList<Ctc.DecodedLabel> runs, double ctcShift, List<(string Label, double Start, double End)> spans)
+    {
+        var kept = new List<Ctc.DecodedLabel>(runs.Count);
+        var next = 0;
+        foreach (var run in runs)
+        {
+            double start = run.StartFrame * ctcShift, end = run.EndFrame * ctcShift;
+            while (next < spans.Count && spans[next].End <= start) next++;
+            var overlaps = false;
+            for (var k = next; k < spans.Count && spans[k].Start < end; k++)
+                if (spans[k].End > start) { overlaps = true; break; }
+            if (!overlaps) kept.Add(run);
+        }
+        return kept;
     }
 
     private static int NearestTurn(List<FrameTurn> turns, int speaker, int frame, int maxGapFrames)
@@ -100,20 +162,10 @@ public sealed record ChannelAnalysis(
             channels.SelectMany(c => c.Speakers).ToList(),
             channels.SelectMany(c => c.Turns).OrderBy(t => t.Start).ThenBy(t => t.Speaker, StringComparer.Ordinal).ToList(),
             channels.SelectMany(c => c.Timeline).OrderBy(e => e.Start).ThenBy(e => e.Speaker, StringComparer.Ordinal).ToList(),
-            UnionOf(channels.SelectMany(c => c.VoiceActivity)))
+            Analytics.Intervals.Union(channels.SelectMany(c => c.VoiceActivity)))
         {
+            Redacted = channels.SelectMany(c => c.Redacted).OrderBy(r => r.Start).ToList(),
             SpeakerEmbeddings = channels.SelectMany(c => c.SpeakerEmbeddings).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
         };
-    }
-
-    private static List<TimeSpan2> UnionOf(IEnumerable<TimeSpan2> spans)
-    {
-        var result = new List<TimeSpan2>();
-        foreach (var s in spans.OrderBy(s => s.Start))
-        {
-            if (result.Count > 0 && s.Start <= result[^1].End) result[^1] = result[^1] with { End = Math.Max(result[^1].End, s.End) };
-            else result.Add(s);
-        }
-        return result;
     }
 }

@@ -4,6 +4,8 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Core;
+using MtlBatch.Inference.Analytics;
+using MtlBatch.Inference.PostProcessing;
 using MtlBatch.Inference.Streaming;
 
 namespace MtlBatch.Inference;
@@ -35,11 +37,14 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
     {
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
-        var (pass, seconds) = await RunPassAsync(samples, recording, options, progress, 0, 1, timings, cancellationToken).ConfigureAwait(false);
+        var meter = NewMeter();
+        var (pass, seconds) = await RunPassAsync(meter.Tap(samples, cancellationToken), recording, options, progress, 0, 1, timings, cancellationToken).ConfigureAwait(false);
         var post = Stopwatch.GetTimestamp();
-        var analysis = ChannelAnalysis.FromPass(pass, model.Description, options, postProcessing, Duration(recording, seconds), fixedSpeaker: null);
+        var redactor = TranscriptRedactor.Create(options.Redaction);
+        var analysis = ChannelAnalysis.FromPass(pass, model.Description, options, postProcessing, Duration(recording, seconds), fixedSpeaker: null, redactor);
+        var loudness = analysis.Speakers.ToDictionary(s => s.Id, s => SpeakerLoudness(meter, analysis, s.Id), StringComparer.Ordinal);
         timings?.AddPost(StageTimings.Since(post));
-        return Assemble(analysis, recording, seconds, startedAt, clock.Elapsed, progress);
+        return Assemble(analysis, recording, seconds, startedAt, clock.Elapsed, progress, loudness, redactor);
     }
 
     /// <summary>
@@ -72,6 +77,11 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
     /// Analyses each channel on its own (one speaker per channel, named ch1, ch2, ...) and merges words, turns and timelines
     /// in time order. <paramref name="channels"/> yields one sample stream per channel; they are consumed one after another.
     /// </summary>
+    public Task<AnalysisResult> AnalyzeChannelsAsync(IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels,
+        RecordingInfo recording, AnalysisOptions options, IProgress<double>? progress, CancellationToken cancellationToken) =>
+        AnalyzeChannelsAsync(channels, recording, options, progress, timings: null, cancellationToken);
+
+    /// <inheritdoc cref="AnalyzeChannelsAsync(IReadOnlyList{Func{CancellationToken, IAsyncEnumerable{float[]}}}, RecordingInfo, AnalysisOptions, IProgress{double}?, CancellationToken)"/>
     public async Task<AnalysisResult> AnalyzeChannelsAsync(IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels,
         RecordingInfo recording, AnalysisOptions options, IProgress<double>? progress, StageTimings? timings, CancellationToken cancellationToken)
     {
@@ -79,25 +89,48 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
         var startedAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var parts = new List<ChannelAnalysis>(channels.Count);
+        var loudness = new Dictionary<string, double?>(StringComparer.Ordinal);
+        var redactor = TranscriptRedactor.Create(options.Redaction);
+        if (options.ChannelRoles.Count > channels.Count)
+            _logger.LogWarning("{Recording} has {Channels} channels but {Roles} channel roles were given; the extra roles are unused",
+                recording.Name, channels.Count, options.ChannelRoles.Count);
         double seconds = 0;
         for (var c = 0; c < channels.Count; c++)
         {
-            var (pass, channelSeconds) = await RunPassAsync(channels[c](cancellationToken), recording, options, progress,
+            var meter = NewMeter();
+            var (pass, channelSeconds) = await RunPassAsync(meter.Tap(channels[c](cancellationToken), cancellationToken), recording, options, progress,
                 (double)c / channels.Count, 1.0 / channels.Count, timings, cancellationToken).ConfigureAwait(false);
             seconds = Math.Max(seconds, channelSeconds);
             var post = Stopwatch.GetTimestamp();
-            parts.Add(ChannelAnalysis.FromPass(pass, model.Description, options, postProcessing, Duration(recording, channelSeconds), "ch" + (c + 1)));
+            var speaker = "ch" + (c + 1);
+            // Each channel is redacted on its own: one speaker's digits are not broken up by the other's "mm-hm".
+            var part = ChannelAnalysis.FromPass(pass, model.Description, options, postProcessing, Duration(recording, channelSeconds), speaker, redactor);
+            if (c < options.ChannelRoles.Count) part = part.WithRole(options.ChannelRoles[c]);
+            loudness[speaker] = SpeakerLoudness(meter, part, speaker);
+            parts.Add(part);
             timings?.AddPost(StageTimings.Since(post));
             _logger.LogInformation("Channel {Channel} of {Recording}: {Words} words, {Seconds:F1} s", c + 1, recording.Name, parts[^1].Words.Count, channelSeconds);
         }
-        return Assemble(ChannelAnalysis.Merge(parts), recording, seconds, startedAt, clock.Elapsed, progress);
+        return Assemble(ChannelAnalysis.Merge(parts), recording, seconds, startedAt, clock.Elapsed, progress, loudness, redactor);
     }
+
+    private FrameLoudness NewMeter()
+    {
+        var description = model.Description;
+        return new FrameLoudness((int)Math.Round(description.FrameShift * description.SampleRate), description.SampleRate);
+    }
+
+    /// <summary>The level of <paramref name="speaker"/>'s voiced audio: frames inside both its turns and the voice activity.</summary>
+    private static double? SpeakerLoudness(FrameLoudness meter, ChannelAnalysis analysis, string speaker) =>
+        meter.Dbfs(Intervals.Intersect(
+            Intervals.Union(analysis.Turns.Where(t => t.Speaker == speaker).Select(t => new TimeSpan2(t.Start, t.End))),
+            Intervals.Union(analysis.VoiceActivity)));
 
     private static double Duration(RecordingInfo recording, double decodedSeconds) =>
         recording.DurationSeconds > 0 ? recording.DurationSeconds : decodedSeconds;
 
     private AnalysisResult Assemble(ChannelAnalysis a, RecordingInfo recording, double decodedSeconds, DateTimeOffset startedAt, TimeSpan elapsed,
-        IProgress<double>? progress)
+        IProgress<double>? progress, IReadOnlyDictionary<string, double?> loudness, TranscriptRedactor? redactor)
     {
         var duration = Duration(recording, decodedSeconds);
         progress?.Report(1);
@@ -119,6 +152,8 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
             Emotions = new EmotionTrack { Labels = model.Description.Emotions, Timeline = a.Timeline },
             VoiceActivity = a.VoiceActivity,
             SpeakerEmbeddings = a.SpeakerEmbeddings,
+            Analytics = TalkAnalyticsCalculator.Compute(a.Speakers, a.Turns, a.Words, duration, loudness),
+            Redaction = redactor is null ? null : new RedactionSummary { Categories = redactor.CategoryNames, Spans = a.Redacted },
         };
     }
 

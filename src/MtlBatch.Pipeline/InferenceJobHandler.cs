@@ -3,6 +3,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MtlBatch.Core;
+using MtlBatch.Inference.PostProcessing;
 using MtlBatch.Reports;
 using Polly.CircuitBreaker;
 
@@ -43,6 +44,7 @@ public sealed class InferenceJobHandler(
     IOptions<AnalysisOptions> analysisOptions,
     IOptions<ResilienceOptions> resilienceOptions,
     IOptions<PipelineOptions> options,
+    IOptions<RecordingFeatureOptions> features,
     ILogger<InferenceJobHandler> logger)
 {
     public async Task<InferenceOutcome> HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
@@ -96,10 +98,14 @@ public sealed class InferenceJobHandler(
         try
         {
             var wav = Path.Combine(work.FullName, "decoded.wav");
-            var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
+            var channelWavs = job.DecodedChannelBlobs.Select((_, c) => Path.Combine(work.FullName, $"decoded.ch{c + 1}.wav")).ToList();
             try
             {
-                await resilience.StorageAsync(async ct => { await decoded.DownloadToAsync(wav, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+                foreach (var (blob, path) in job.DecodedChannelBlobs.Zip(channelWavs).Prepend((job.DecodedBlob, wav)))
+                {
+                    var decoded = storage.Decoded.GetBlobClient(blob);
+                    await resilience.StorageAsync(async ct => { await decoded.DownloadToAsync(path, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (RequestFailedException ex) when (ex.Status == 404)
             {
@@ -118,13 +124,17 @@ public sealed class InferenceJobHandler(
                 Channels = job.SourceChannels, Sha256 = job.ContentSha256,
             };
 
+            // The recording's feature rule (channel roles, redaction) on top of the Analysis section.
+            var analysis = features.Value.For(job.Recording, analysisOptions.Value);
             AnalysisResult result;
             var clock = Stopwatch.StartNew();
             try
             {
                 var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
-                result = await resilience.InferencePipeline.ExecuteAsync(
-                    async ct => await analyzer.AnalyzeAsync(media.ReadWavAsync(wav, ct), recording, analysisOptions.Value, null, ct).ConfigureAwait(false),
+                result = await resilience.InferencePipeline.ExecuteAsync(async ct => channelWavs.Count > 1
+                        ? await analyzer.AnalyzeChannelsAsync(channelWavs.Select(p => (Func<CancellationToken, IAsyncEnumerable<float[]>>)(t => media.ReadWavAsync(p, t))).ToList(),
+                            recording, analysis, null, ct).ConfigureAwait(false)
+                        : await analyzer.AnalyzeAsync(media.ReadWavAsync(wav, ct), recording, analysis, null, ct).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (MtlBatchException ex)
@@ -162,7 +172,17 @@ public sealed class InferenceJobHandler(
                 result = result with { Model = result.Model with { Version = job.ModelVersion } };
             if (job.Warnings.Count > 0) result = result with { Warnings = job.Warnings };
 
+            // Redacted audio (when asked) is written from the mixed decode, before result.json, which names it.
+            RenderedFile? redactedAudio = null;
+            if (analysis.Redaction.RedactedAudio && result.Redaction is { } redaction)
+            {
+                var redactedPath = Path.Combine(work.FullName, ResultSchema.Files.RedactedAudio);
+                await RedactedAudio.WriteAsync(redactedPath, media.ReadWavAsync(wav, cancellationToken), redaction.Spans, cancellationToken).ConfigureAwait(false);
+                redactedAudio = new RenderedFile(ResultSchema.Files.RedactedAudio, BinaryData.FromBytes(await File.ReadAllBytesAsync(redactedPath, cancellationToken).ConfigureAwait(false)));
+                result = result with { Redaction = redaction with { Audio = ResultSchema.Files.RedactedAudio } };
+            }
             var files = ResultSetRenderer.Render(result).Select(f => new RenderedFile(f.FileName, BinaryData.FromBytes(f.Content))).ToList();
+            if (redactedAudio is not null) files.Insert(files.Count - 1, redactedAudio);
             await results.WriteResultSetAsync(job.Recording, job.JobId, job.ModelVersion, files, cancellationToken).ConfigureAwait(false);
 
             row.Device = result.Processing.Device;
@@ -228,9 +248,12 @@ public sealed class InferenceJobHandler(
     private async Task DeleteDecodedAsync(InferenceJob job, CancellationToken cancellationToken)
     {
         if (!options.Value.DeleteDecodedAfterSuccess) return;
-        var decoded = storage.Decoded.GetBlobClient(job.DecodedBlob);
-        await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
-            .ConfigureAwait(false);
+        foreach (var blob in job.DecodedChannelBlobs.Prepend(job.DecodedBlob))
+        {
+            var decoded = storage.Decoded.GetBlobClient(blob);
+            await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
+                .ConfigureAwait(false);
+        }
     }
 
     private async Task FailAsync(JobEntity row, string code, string message, CancellationToken cancellationToken)

@@ -35,6 +35,11 @@ public sealed record InferenceJob
     public IReadOnlyList<ResultWarning> Warnings { get; init; } = [];
     /// <summary>Blob name of the decoded 16 kHz mono WAV in the <c>decoded</c> container.</summary>
     public required string DecodedBlob { get; init; }
+    /// <summary>
+    /// With split channels (<see cref="RecordingFeatureOptions"/>): one decoded 16 kHz mono WAV per source channel
+    /// (<c>{jobId}.ch1.wav</c>, ...), analysed one speaker per channel. Empty: the recording is analysed mixed.
+    /// </summary>
+    public IReadOnlyList<string> DecodedChannelBlobs { get; init; } = [];
     public required double DurationSeconds { get; init; }
     public required int SourceSampleRate { get; init; }
     public required int SourceChannels { get; init; }

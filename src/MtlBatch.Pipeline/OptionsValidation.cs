@@ -24,6 +24,7 @@ public static class PipelineOptionsValidation
                      () => services.GetRequiredService<IOptions<WorkerOptions>>().Value,
                      () => services.GetRequiredService<IOptions<VoiceprintStoreOptions>>().Value,
                      () => services.GetRequiredService<IOptions<Inference.Voices.VoiceIdentificationOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<RecordingFeatureOptions>>().Value,
                  })
         {
             try { _ = read(); }
@@ -44,6 +45,13 @@ public static class PipelineOptionsValidation
         if (!ok) failures.Add(failure);
     }
 
+    /// <summary>"Section:Setting = value: reason" from an options class's range check.</summary>
+    internal static string Describe(string section, ArgumentOutOfRangeException ex)
+    {
+        var reason = ex.Message.Split('\n')[0].Trim().Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
+        return $"{section}:{ex.ParamName} = {ex.ActualValue}: {reason}";
+    }
+
     internal static ValidateOptionsResult Result(List<string> failures) =>
         failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 }
@@ -60,17 +68,13 @@ public sealed class AnalysisOptionsValidator : IValidateOptions<AnalysisOptions>
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         try { options.Validate(); }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            var reason = FirstLine(ex.Message).Replace($" (Parameter '{ex.ParamName}')", "", StringComparison.Ordinal);
-            failures.Add($"{AnalysisOptions.SectionName}:{ex.ParamName} = {ex.ActualValue}: {reason}");
-        }
+        catch (ArgumentOutOfRangeException ex) { failures.Add(PipelineOptionsValidation.Describe(AnalysisOptions.SectionName, ex)); }
         if (!string.IsNullOrWhiteSpace(options.ModelPath) && !File.Exists(options.ModelPath))
             failures.Add($"{AnalysisOptions.SectionName}:ModelPath: the model file '{options.ModelPath}' does not exist");
+        PipelineOptionsValidation.Add(failures, options.ChannelRoles.Count == 0 || options.Channels == ChannelMode.Split,
+            $"{AnalysisOptions.SectionName}:ChannelRoles = {string.Join(',', options.ChannelRoles)}: needs Analysis:Channels = Split");
         return PipelineOptionsValidation.Result(failures);
     }
-
-    private static string FirstLine(string message) => message.Split('\n')[0].Trim();
 }
 
 /// <summary>Ranges of <see cref="PipelineOptions"/>.</summary>

@@ -15,7 +15,7 @@ public static class PipelineServiceCollectionExtensions
     /// <summary>
     /// Registers the pipeline: options (sections <see cref="PipelineOptions.SectionName"/>, <see cref="StorageOptions.SectionName"/>,
     /// <see cref="ReprocessOptions.SectionName"/>, <see cref="EventsOptions.SectionName"/>, <see cref="ResilienceOptions.SectionName"/>,
-    /// <see cref="WorkerOptions.SectionName"/>, <see cref="AnalysisOptions.SectionName"/>, <see cref="InputLimits.SectionName"/>,
+    /// <see cref="WorkerOptions.SectionName"/>, <see cref="AnalysisOptions.SectionName"/>, <see cref="RecordingFeatureOptions.SectionName"/>, <see cref="InputLimits.SectionName"/>,
     /// <see cref="AudioDecoderOptions.SectionName"/>, <see cref="ArchiveExpanderOptions.SectionName"/>, <see cref="VoiceprintStoreOptions.SectionName"/>), storage clients,
     /// resilience pipelines, the audio and model services and the handlers. Services registered before this call win
     /// (e.g. a test's <see cref="ISpeechAnalyzerSource"/> or <see cref="IResiliencePipelineHook"/>).
@@ -35,6 +35,8 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>());
+        services.AddOptions<RecordingFeatureOptions>().Bind(configuration.GetSection(RecordingFeatureOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecordingFeatureOptions>, RecordingFeatureOptionsValidator>());
         services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName))
             .Validate(o => { o.Transcription.Validate(); return true; }).ValidateOnStart();
         // Voiceprints (docs/voiceprints.md): one section for the store switch and the identification threshold.

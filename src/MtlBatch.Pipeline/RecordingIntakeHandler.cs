@@ -42,6 +42,8 @@ public sealed class RecordingIntakeHandler(
     ModelVersionProvider versions,
     IOptions<InputLimits> limits,
     IOptions<PipelineOptions> options,
+    IOptions<AnalysisOptions> analysisOptions,
+    IOptions<RecordingFeatureOptions> features,
     ILogger<RecordingIntakeHandler> logger)
 {
     public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)
@@ -183,8 +185,23 @@ public sealed class RecordingIntakeHandler(
                     recording, decoded.DurationSeconds, decoded.DeclaredDurationSeconds);
 
             var decodedBlob = jobId + ".wav";
-            var target = storage.Decoded.GetBlobClient(decodedBlob);
-            await resilience.StorageAsync(async ct => { await target.UploadAsync(wav, overwrite: true, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
+            await UploadDecodedAsync(decodedBlob, wav, cancellationToken).ConfigureAwait(false);
+
+            // Split channels (the recording's feature rule): one more decode per channel, each analysed as one speaker.
+            var channelBlobs = new List<string>();
+            if (features.Value.For(recording, analysisOptions.Value).Channels == ChannelMode.Split)
+            {
+                if (decoded.SourceChannels < 2)
+                    logger.LogWarning("Recording {Recording} has {Channels} channel(s); split channels need two or more, analysing it mixed", recording, decoded.SourceChannels);
+                for (var c = 0; c < decoded.SourceChannels && decoded.SourceChannels > 1; c++)
+                {
+                    var channelWav = Path.Combine(work, $"{jobId}.ch{c + 1}.wav");
+                    await media.DecodeChannelToWavAsync(file, c, channelWav, cancellationToken).ConfigureAwait(false);
+                    await UploadDecodedAsync(Path.GetFileName(channelWav), channelWav, cancellationToken).ConfigureAwait(false);
+                    channelBlobs.Add(Path.GetFileName(channelWav));
+                }
+                job.DecodeSeconds = clock.Elapsed.TotalSeconds;
+            }
 
             var message = new InferenceJob
             {
@@ -198,6 +215,7 @@ public sealed class RecordingIntakeHandler(
                 Reason = request.Reason,
                 Warnings = truncated is null ? [] : [truncated],
                 DecodedBlob = decodedBlob,
+                DecodedChannelBlobs = channelBlobs,
                 DurationSeconds = decoded.DurationSeconds,
                 SourceSampleRate = decoded.SourceSampleRate,
                 SourceChannels = decoded.SourceChannels,
@@ -217,6 +235,12 @@ public sealed class RecordingIntakeHandler(
             summary.Failed++;
             await FailAsync(job, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    private async Task UploadDecodedAsync(string blobName, string path, CancellationToken cancellationToken)
+    {
+        var target = storage.Decoded.GetBlobClient(blobName);
+        await resilience.StorageAsync(async ct => { await target.UploadAsync(path, overwrite: true, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
     }
 
     private Task RejectUploadAsync(UploadEntity summary, string contentKey, MtlBatchException error, IntakeRequest request, CancellationToken cancellationToken)

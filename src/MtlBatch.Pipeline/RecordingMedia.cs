@@ -26,6 +26,14 @@ public sealed class RecordingMedia(AudioDecoder decoder, ArchiveExpander archive
         return new DecodedRecording((double)frames / AudioDecoder.SampleRate, info.SampleRate, info.Channels, info.DurationSeconds);
     }
 
+    /// <summary>Decodes one channel (0-based) of <paramref name="input"/> into its own 16 kHz mono WAV (split-channel analysis).</summary>
+    public async Task DecodeChannelToWavAsync(string input, int channel, string wavPath, CancellationToken cancellationToken)
+    {
+        var info = await decoder.ProbeAsync(input, cancellationToken).ConfigureAwait(false);
+        await WavWriter.WriteAllAsync(wavPath, decoder.DecodeAsync(info, channel, cancellationToken), WavSampleFormat.Pcm16,
+            AudioDecoder.SampleRate, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// <c>input-truncated</c> when the decoded audio falls short of the declared duration by more than the tolerance
     /// (<paramref name="toleranceSeconds"/> and <paramref name="toleranceRatio"/> of the declared duration, whichever

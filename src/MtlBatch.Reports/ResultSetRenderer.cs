@@ -72,6 +72,7 @@ public static class ResultSetRenderer
         ".vtt" => "text/vtt; charset=utf-8",
         ".srt" => "application/x-subrip; charset=utf-8",
         ".html" => "text/html; charset=utf-8",
+        ".wav" => "audio/wav",
         _ => "application/octet-stream",
     };
 

@@ -135,4 +135,72 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         Assert.True(result.Turns.Zip(result.Turns.Skip(1)).All(p => p.First.Start <= p.Second.Start));
         Assert.All(result.Transcript.Words, w => Assert.Equal(w.Start < inputs.VoiceAEnd + 0.5 ? "ch1" : "ch2", w.Speaker));
     }
+
+    [Theory]
+    [InlineData("--channel-roles", "agent,customer")]          // roles need --channels split
+    [InlineData("--redact", "card,ssn")]
+    [InlineData("--redact-phrases", "/nonexistent/phrases.txt")]
+    [InlineData("--redacted-audio", null)]                     // nothing to redact
+    public async Task Bad_role_and_redaction_options_are_usage_errors(string option, string? value)
+    {
+        string[] extra = value is null ? [option] : [option, value];
+        Assert.Equal(2, await Analyze([inputs.Mp3, "--out", NewFolder("mtlbatch-badopt"), "--model", TestPaths.AnyModel, .. extra]));
+    }
+
+    [Fact]
+    public async Task Roles_analytics_and_redaction_come_out_of_analyze_and_the_redacted_word_is_written_nowhere()
+    {
+        // The model is weak, so what it says is not asserted: the first run finds a word it emits, the second redacts that
+        // word as a phrase and must not write it into any file.
+        var plain = NewFolder("mtlbatch-analyze-roles");
+        Assert.Equal(0, await Analyze(inputs.Stereo, "--out", plain, "--model", TestPaths.AnyModel, "--channels", "split", "--channel-roles", "agent,customer", "--beam", "1"));
+        var first = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(plain, "stereo", ResultSchema.Files.Result)));
+        Assert.Equal([("ch1", "agent"), ("ch2", "customer")], first.Speakers.Select(s => (s.Id, s.Role)));
+        Assert.All(first.Turns, t => Assert.Equal(t.Speaker == "ch1" ? "agent" : "customer", t.Role));
+        Assert.Equal(["agent", "customer"], first.Analytics!.Speakers.Select(s => s.Role));
+        Assert.Null(first.Redaction);
+        Assert.False(File.Exists(Path.Combine(plain, "stereo", ResultSchema.Files.RedactedAudio)));
+        var vtt = File.ReadAllText(Path.Combine(plain, "stereo", ResultSchema.Files.Vtt));
+        Assert.DoesNotContain("<v ch", vtt, StringComparison.Ordinal);
+        if (first.Transcript.Words.Count > 0) Assert.Matches("<v (Agent|Customer)>", vtt);
+
+        var skeleton = Reports.ReportHtml.Render(first with { Transcript = new Transcript { Text = "", Words = [] }, Turns = [] });
+        var secret = first.Transcript.Words.Select(w => w.Text).Where(w => w.Length >= 3 && !skeleton.Contains(w, StringComparison.Ordinal))
+            .OrderByDescending(w => w.Length).ThenBy(w => w, StringComparer.Ordinal).FirstOrDefault();
+        Assert.NotNull(secret); // any model emits some word of three letters or more on 6 s of speech
+        var phrases = Path.Combine(NewFolder("mtlbatch-phrases"), "phrases.txt");
+        File.WriteAllText(phrases, "# test phrase list\n\n" + secret!.ToUpperInvariant() + "\n");
+
+        var redacted = NewFolder("mtlbatch-analyze-redacted");
+        Assert.Equal(0, await Analyze(inputs.Stereo, "--out", redacted, "--model", TestPaths.AnyModel, "--channels", "split", "--channel-roles", "agent,customer",
+            "--beam", "1", "--redact", "card,phone,email", "--redact-phrases", phrases, "--redacted-audio"));
+        var folder = Path.Combine(redacted, "stereo");
+        foreach (var file in Directory.GetFiles(folder).Where(f => !f.EndsWith(".wav", StringComparison.Ordinal)))
+        {
+            var text = File.ReadAllText(file);
+            Assert.False(text.Contains(secret, StringComparison.Ordinal), $"{Path.GetFileName(file)} contains the redacted word '{secret}'");
+            if (Path.GetFileName(file) is not (ResultSchema.Files.Emotions or ResultSchema.Files.Result or ResultSchema.Files.Speakers or ResultSchema.Files.Report))
+                Assert.Contains("[REDACTED:PHRASE]", text, StringComparison.Ordinal);
+            if (file.EndsWith(".json", StringComparison.Ordinal))
+                Assert.True(Reports.ResultValidator.Default.Validate(Path.GetFileName(file), text).IsValid, file);
+        }
+        var result = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(folder, ResultSchema.Files.Result)));
+        Assert.Equal(["card", "phone", "email", "phrases"], result.Redaction!.Categories);
+        Assert.Equal(ResultSchema.Files.RedactedAudio, result.Redaction.Audio);
+        var spans = result.Redaction.Spans.Where(s => s.Label == "PHRASE").ToList();
+        Assert.Equal(first.Transcript.Words.Count(w => w.Text == secret), spans.Count);
+        Assert.Equal(spans.Count, result.Transcript.Words.Count(w => w.Text == "[REDACTED:PHRASE]"));
+
+        // redacted.wav: the analysed (mixed) audio, zero inside every span.
+        var audio = new List<float>();
+        await foreach (var block in MtlBatch.Audio.WavReader.ReadBlocksAsync(Path.Combine(folder, ResultSchema.Files.RedactedAudio), 16000, CancellationToken.None))
+            audio.AddRange(block);
+        Assert.Equal(result.Recording.DurationSeconds, audio.Count / 16000.0, 1);
+        foreach (var span in spans)
+            Assert.All(audio.Skip((int)Math.Ceiling(span.Start * 16000)).Take((int)((span.End - span.Start) * 16000) - 1), s => Assert.Equal(0f, s));
+
+        // Analysed again into the same folder without redaction: the old redacted.wav is not left beside the new set.
+        Assert.Equal(0, await Analyze(inputs.Stereo, "--out", redacted, "--model", TestPaths.AnyModel, "--channels", "split", "--beam", "1"));
+        Assert.False(File.Exists(Path.Combine(folder, ResultSchema.Files.RedactedAudio)));
+    }
 }

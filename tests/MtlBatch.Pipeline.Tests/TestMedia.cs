@@ -75,6 +75,26 @@ public sealed class TestMedia
         return path;
     }
 
+    /// <summary>
+    /// A two-channel call: sentence <paramref name="left"/> on the left channel from the start, sentence
+    /// <paramref name="right"/> on the right channel from <paramref name="rightDelaySeconds"/> on (22.05 kHz WAV).
+    /// </summary>
+    public string Stereo(int left, int right, double rightDelaySeconds)
+    {
+        var (a, b) = (Speech(left), Speech(right));
+        var path = Path.Combine(Folder, $"stereo{left}-{right}.wav");
+        var delay = (int)(rightDelaySeconds * 1000);
+        lock (_gate)
+        {
+            if (!File.Exists(path))
+                Run("ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-i", a, "-i", b, "-filter_complex",
+                    string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"[0]apad=whole_dur={rightDelaySeconds + 4}[l];[1]adelay={delay},apad=whole_dur={rightDelaySeconds + 4}[r];[l][r]join=inputs=2:channel_layout=stereo[out]"),
+                    "-map", "[out]", "-c:a", "pcm_s16le", path);
+        }
+        return path;
+    }
+
     /// <summary>A zip holding the given sentences as WAV entries under a sub-folder.</summary>
     public string Zip(string name, params int[] indices)
     {

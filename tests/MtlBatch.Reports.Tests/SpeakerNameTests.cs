@@ -49,4 +49,22 @@ public class SpeakerNameTests
         // Without names nothing changes.
         Assert.DoesNotContain("voice match", ReportHtml.Render(GeneratedResults.ThreeSpeakerCall()), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_enrolled_name_wins_over_a_channel_role_and_the_role_shows_where_there_is_no_name()
+    {
+        var r = Named("Dana Kowalski");
+        var named = r.Speakers[1].Id;
+        var other = r.Speakers[0].Id;
+        r = r with
+        {
+            Speakers = [.. r.Speakers.Select(s => s with { Role = s.Id == named ? "agent" : "customer" })],
+            Turns = [.. r.Turns.Select(t => t with { Role = t.Speaker == named ? "agent" : "customer" })],
+        };
+        var vtt = Captions.ToWebVtt(r);
+        Assert.Contains("<v Dana Kowalski>", vtt, StringComparison.Ordinal);
+        Assert.DoesNotContain("<v Agent>", vtt, StringComparison.Ordinal);
+        Assert.Contains("<v Customer>", vtt, StringComparison.Ordinal);
+        Assert.DoesNotContain($"<v {other}>", vtt, StringComparison.Ordinal);
+    }
 }

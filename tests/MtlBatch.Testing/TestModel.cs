@@ -37,8 +37,15 @@ public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan
         public string Device => inner.Device;
         public ModelInfo Model => inner.Model;
 
-        public async Task<AnalysisResult> AnalyzeAsync(IAsyncEnumerable<float[]> samples, RecordingInfo recording, AnalysisOptions options,
-            IProgress<double>? progress, CancellationToken cancellationToken)
+        public Task<AnalysisResult> AnalyzeAsync(IAsyncEnumerable<float[]> samples, RecordingInfo recording, AnalysisOptions options,
+            IProgress<double>? progress, CancellationToken cancellationToken) =>
+            CountAsync(recording, ct => inner.AnalyzeAsync(samples, recording, options, progress, ct), cancellationToken);
+
+        public Task<AnalysisResult> AnalyzeChannelsAsync(IReadOnlyList<Func<CancellationToken, IAsyncEnumerable<float[]>>> channels, RecordingInfo recording,
+            AnalysisOptions options, IProgress<double>? progress, CancellationToken cancellationToken) =>
+            CountAsync(recording, ct => inner.AnalyzeChannelsAsync(channels, recording, options, progress, ct), cancellationToken);
+
+        private async Task<AnalysisResult> CountAsync(RecordingInfo recording, Func<CancellationToken, Task<AnalysisResult>> analyze, CancellationToken cancellationToken)
         {
             owner.Calls.Enqueue(recording.Name);
             var now = Interlocked.Increment(ref owner._running);
@@ -47,7 +54,7 @@ public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan
             try
             {
                 if (owner.DelayFor(recording.Name) is { } d) await Task.Delay(d, cancellationToken);
-                return await inner.AnalyzeAsync(samples, recording, options, progress, cancellationToken);
+                return await analyze(cancellationToken);
             }
             finally
             {

@@ -32,10 +32,16 @@ public sealed class AnalyzeCommand : ICliCommand
         var decoding = new DecoderCliOptions();
         var voices = new Option<FileInfo?>("--voices") { Description = "Voiceprint file (mtlbatch voices enroll): speakers that match an enrolled voice get its name (speakerName, speakerScore)." };
         var voiceThreshold = new Option<double?>("--voice-threshold") { Description = $"Lowest cosine similarity that names a speaker (default {new VoiceIdentificationOptions().Threshold}, measured in docs/voiceprints.md; env Voices__Threshold)." };
+        var channelRoles = new Option<string?>("--channel-roles") { Description = "With --channels split: the role of channel 1, 2, ... (e.g. agent,customer), shown instead of ch1, ch2 in captions and the report." };
+        var redact = new Option<string?>("--redact") { Description = "Redact card, phone, email and/or numbers (comma-separated; off by default): [REDACTED:CARD] etc. in every output, the original is never written." };
+        var redactPhrases = new Option<string?>("--redact-phrases") { Description = "A text file of phrases to redact, one a line ([REDACTED:PHRASE])." };
+        var redactLuhn = new Option<bool>("--redact-luhn") { Description = "Count a 13-19 digit run as a card number only when it passes the Luhn check (default: any such run)." };
+        var redactedAudio = new Option<bool>("--redacted-audio") { Description = "Also write redacted.wav: the recording (16 kHz mono) with the redacted spans silenced." };
 
         var command = new Command("analyze", "Analyse recordings: words with times and confidences, speaker turns, emotion timeline.");
         command.Arguments.Add(input);
-        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm, lmWeight, voices, voiceThreshold }.Concat(decoding.All)) command.Options.Add(o);
+        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, channelRoles, beam, threads, batchSize, lm, lmWeight,
+                     redact, redactPhrases, redactLuhn, redactedAudio, voices, voiceThreshold }.Concat(decoding.All)) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var options = new AnalysisOptions
@@ -44,6 +50,20 @@ public sealed class AnalyzeCommand : ICliCommand
                 MaxSpeakers = parse.GetValue(maxSpeakers), Channels = parse.GetValue(channels), BeamWidth = parse.GetValue(beam),
                 IntraOpThreads = parse.GetValue(threads), BatchSize = parse.GetValue(batchSize) ?? 0,
             };
+            try
+            {
+                options.ChannelRoles = SplitList(parse.GetValue(channelRoles));
+                options.Redaction = new RedactionOptions
+                {
+                    Categories = RedactionOptions.ParseCategories(parse.GetValue(redact)), PhrasesPath = parse.GetValue(redactPhrases),
+                    RequireLuhn = parse.GetValue(redactLuhn), RedactedAudio = parse.GetValue(redactedAudio),
+                };
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                await Console.Error.WriteLineAsync($"Invalid option: {ex.Message}").ConfigureAwait(false);
+                return 2;
+            }
             var postProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName);
             if (parse.GetValue(lmWeight) is { } a) postProcessing.Transcription.LmWeight = a;
             decoding.ApplyTo(parse, postProcessing.Transcription);
@@ -65,6 +85,8 @@ public sealed class AnalyzeCommand : ICliCommand
         {
             options.BatchSize = Math.Max(1, requestedBatch);
             options.Validate();
+            if (options.ChannelRoles.Count > 0 && options.Channels != ChannelMode.Split)
+                throw new ArgumentOutOfRangeException("--channel-roles", string.Join(',', options.ChannelRoles), "needs --channels split");
             postProcessing.Transcription.Validate();
             identification.Validate();
         }
@@ -150,6 +172,9 @@ public sealed class AnalyzeCommand : ICliCommand
     }
 
     private const int RedirectedTableWidth = 240;
+
+    private static List<string> SplitList(string? list) =>
+        string.IsNullOrWhiteSpace(list) ? [] : [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant())];
 
     private static Task WriteResultSetAsync(AnalysisResult result, string directory, CancellationToken cancellationToken) =>
         Reports.ResultSetWriter.WriteToDirectoryAsync(result, directory, cancellationToken);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Audio;
 using MtlBatch.Core;
+using MtlBatch.Inference.PostProcessing;
 
 namespace MtlBatch.Inference.Batch;
 
@@ -102,11 +103,25 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
             else
             {
                 if (options.Channels == ChannelMode.Split)
-                    _logger.LogWarning("{Recording} has {Channels} channel(s); --channels split needs two or more, analysing it mixed", item.RelativeName, media.Channels);
+                    _logger.LogWarning("{Recording} has {Channels} channel(s); --channels split needs two or more, analysing it mixed{RolesNote}", item.RelativeName,
+                        media.Channels, options.ChannelRoles.Count > 0 ? " without channel roles" : "");
                 result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, itemProgress, cancellationToken).ConfigureAwait(false);
             }
 
             if (voices is not null) result = voices.Apply(result);
+            if (options.Redaction.RedactedAudio && result.Redaction is { } redaction)
+            {
+                // Before result.json, which lists it; the audio is decoded again (mixed) rather than kept from the analysis.
+                Directory.CreateDirectory(folder);
+                await RedactedAudio.WriteAsync(Path.Combine(folder, ResultSchema.Files.RedactedAudio), decoder.DecodeAsync(media, null, cancellationToken),
+                    redaction.Spans, cancellationToken).ConfigureAwait(false);
+                result = result with { Redaction = redaction with { Audio = ResultSchema.Files.RedactedAudio } };
+            }
+            else if (File.Exists(Path.Combine(folder, ResultSchema.Files.RedactedAudio)))
+            {
+                // An earlier run's redacted audio does not belong to this result set.
+                File.Delete(Path.Combine(folder, ResultSchema.Files.RedactedAudio));
+            }
             await writer(result, folder, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Analysed {Recording}: {Duration:F1} s, {Words} words, {Speakers} speakers on {Device} at {Realtime:F1}x realtime -> {Folder}",
                 item.RelativeName, result.Recording.DurationSeconds, result.Transcript.Words.Count, result.Speakers.Count, result.Processing.Device,
