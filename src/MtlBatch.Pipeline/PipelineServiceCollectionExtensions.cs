@@ -60,6 +60,9 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<ReprocessScheduler>();
         services.TryAddSingleton<JobQueryService>();
         services.TryAddSingleton<PipelineApi>();
+        services.TryAddSingleton<SubmissionService>();
+        services.TryAddSingleton<ResultDownloader>();
+        services.TryAddSingleton<CompletionEventFeed>();
         services.TryAddSingleton<PipelineWorker>();
         return services;
     }
