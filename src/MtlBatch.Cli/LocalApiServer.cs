@@ -51,7 +51,15 @@ internal sealed class LocalApiServer : IAsyncDisposable
             await RespondAsync(context, answer, logger).ConfigureAwait(false);
         });
 
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
                       ?? $"http://127.0.0.1:{port}";
         logger.LogInformation("HTTP API on {Address}: GET /api/jobs/{{id}}, GET /api/jobs?recording=, POST /api/reprocess", address);

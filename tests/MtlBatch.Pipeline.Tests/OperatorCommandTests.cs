@@ -37,7 +37,10 @@ public sealed class OperatorCommandTests : IDisposable
         public string[] Lines => Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    private static async Task<CliRun> Mtlbatch(params string[] args)
+    private static Task<CliRun> Mtlbatch(params string[] args) => Mtlbatch(CancellationToken.None, args);
+
+    /// <param name="stop">Stands for Ctrl+C (System.CommandLine hands the same token to the command).</param>
+    private static async Task<CliRun> Mtlbatch(CancellationToken stop, params string[] args)
     {
         var root = new RootCommand();
         foreach (var command in new ICliCommand[] { new SubmitCommand(), new StatusCommand(), new ResultsCommand(), new EventsCommand(), new ReprocessCommand(), new WorkerCommand() })
@@ -45,7 +48,8 @@ public sealed class OperatorCommandTests : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, limit.Token);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(limit.Token, stop);
+        var code = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, either.Token);
         Assert.False(limit.IsCancellationRequested, $"mtlbatch {string.Join(' ', args)} ran past its time limit");
         return new CliRun(code, output.ToString(), error.ToString());
     }
@@ -167,6 +171,22 @@ public sealed class OperatorCommandTests : IDisposable
         Assert.Equal(2, again.Attempt);
         Assert.NotEqual(first.Id, again.Id);
         Assert.Equal(2, (await h.Get<JobLedger>().GetJobAsync(jobId, CancellationToken.None))!.ResultVersion);
+    }
+
+    [Fact]
+    public async Task Events_follow_prints_events_as_they_come_until_stopped_and_exits_0()
+    {
+        await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:ModelVersion"] = "cli-e" });
+        using var stop = new CancellationTokenSource();
+        var follow = Mtlbatch(stop.Token, On(h, "events", "--follow", "--poll-interval", "00:00:00.100"));
+        await h.UploadAsync("e/one.wav", TestMedia.Shared.Speech(10));
+        await h.RunWorkerOnceAsync();
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(follow.IsCompleted, "--follow returned on its own");
+        await stop.CancelAsync();
+        var run = await follow;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal("e/one.wav", MtlJson.Deserialize<CompletionEvent>(Assert.Single(run.Lines)).Recording);
     }
 
     [Fact]

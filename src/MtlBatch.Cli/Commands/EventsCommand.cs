@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using MtlBatch.Pipeline;
 
@@ -35,11 +36,21 @@ public sealed class EventsCommand : ICliCommand
                 await error.WriteLineAsync($"mtlbatch events: --poll-interval {interval} must be >= 0").ConfigureAwait(false);
                 return ExitCodes.InvalidConfiguration;
             }
+            // Ctrl+C / SIGTERM end --follow normally: the exit code says whether a message was bad, not how it stopped (as for the worker).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+            var token = stop.Token;
             var settings = PipelineCommandSupport.Settings(parse, storage, namePrefix);
             return await PipelineCommandSupport.RunAsync("events", parse, settings, async (services, _) =>
             {
                 var feed = services.GetRequiredService<CompletionEventFeed>();
-                await feed.EnsureQueueAsync(ct).ConfigureAwait(false);
+                await feed.EnsureQueueAsync(token).ConfigureAwait(false);
                 var malformed = 0;
                 async Task Print(FeedItem item, CancellationToken token)
                 {
@@ -57,13 +68,13 @@ public sealed class EventsCommand : ICliCommand
                 {
                     while (true)
                     {
-                        var read = await feed.ReadAsync(!parse.GetValue(peek), Print, ct).ConfigureAwait(false);
+                        var read = await feed.ReadAsync(!parse.GetValue(peek), Print, token).ConfigureAwait(false);
                         if (read > 0 && !parse.GetValue(peek)) continue;
                         if (!parse.GetValue(follow)) break;
-                        await Task.Delay(interval, ct).ConfigureAwait(false);
+                        await Task.Delay(interval, token).ConfigureAwait(false);
                     }
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested && parse.GetValue(follow))
+                catch (OperationCanceledException) when (token.IsCancellationRequested && parse.GetValue(follow))
                 {
                     // Ctrl+C ends --follow; what was printed was consumed.
                 }
