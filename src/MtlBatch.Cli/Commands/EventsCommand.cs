@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using MtlBatch.Pipeline;
 
@@ -37,14 +36,7 @@ public sealed class EventsCommand : ICliCommand
                 return ExitCodes.InvalidConfiguration;
             }
             // Ctrl+C / SIGTERM end --follow normally: the exit code says whether a message was bad, not how it stopped (as for the worker).
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            void Stop(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            }
+            using var stop = new SignalStop(ct);
             var token = stop.Token;
             var settings = PipelineCommandSupport.Settings(parse, storage, namePrefix);
             return await PipelineCommandSupport.RunAsync("events", parse, settings, async (services, _) =>

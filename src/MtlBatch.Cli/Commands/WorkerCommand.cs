@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -43,16 +42,8 @@ public sealed class WorkerCommand : ICliCommand
             var defaults = new Dictionary<string, string?> { ["Worker:RunReprocessSchedule"] = "true" };
 
             // Ctrl+C / SIGTERM (docker stop, systemd) stop the worker gracefully: the running job's message is handed
-            // back to the queue at once and the process exits with the run's code (0 unless something failed). Handled here so
-            // it works without a terminal too.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            void Stop(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                stop.Cancel();
-            }
+            // back to the queue at once and the process exits with the run's code (0 unless something failed).
+            using var stop = new SignalStop(ct);
 
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
