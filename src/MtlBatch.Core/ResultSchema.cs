@@ -22,6 +22,12 @@ public sealed record AnalysisResult
     /// <summary>What is doubtful about this result's input (e.g. <see cref="WarningCodes.InputTruncated"/>); omitted when none (additive).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ResultWarning>? Warnings { get; init; }
+    /// <summary>
+    /// In memory only, never written: per speaker id, the unit-length mean speaker embedding of the speaker's voiced windows
+    /// (what voiceprint identification compares with enrolled voices; docs/voiceprints.md). Null when the analyzer has none.
+    /// </summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<string, float[]>? SpeakerEmbeddings { get; init; }
 }
 
 /// <summary>Something about a result that a consumer should know (the result is still complete for the audio it had).</summary>
@@ -96,6 +102,12 @@ public sealed record SpeakerSummary
 {
     public required string Id { get; init; }
     public required double TotalSeconds { get; init; }
+    /// <summary>Name of the enrolled voice this speaker matched (voiceprints, docs/voiceprints.md); omitted when none (additive).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SpeakerName { get; init; }
+    /// <summary>Cosine similarity of the speaker with <see cref="SpeakerName"/>'s voiceprint; omitted with the name (additive).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SpeakerScore { get; init; }
 }
 
 public sealed record Turn
@@ -106,6 +118,12 @@ public sealed record Turn
     public required string Text { get; init; }
     public required string Emotion { get; init; }
     public required double EmotionConfidence { get; init; }
+    /// <summary>The turn's speaker's enrolled name (see <see cref="SpeakerSummary.SpeakerName"/>); omitted when none (additive).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SpeakerName { get; init; }
+    /// <summary>The score of that match (see <see cref="SpeakerSummary.SpeakerScore"/>); omitted with the name (additive).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public double? SpeakerScore { get; init; }
 }
 
 public sealed record EmotionTrack

@@ -42,4 +42,28 @@ public static class EditDistance
         }
         return previous[b.Count];
     }
+
+    /// <summary>
+    /// For each hypothesis item, whether a minimum-edit alignment pairs it with an equal reference item (a hit, not a
+    /// substitution or insertion). Among equally short alignments, hits are preferred.
+    /// </summary>
+    public static bool[] MatchedHypothesis<T>(IReadOnlyList<T> reference, IReadOnlyList<T> hypothesis) where T : IEquatable<T>
+    {
+        int n = reference.Count, m = hypothesis.Count;
+        var d = new int[n + 1, m + 1];
+        for (var i = 0; i <= n; i++) d[i, 0] = i;
+        for (var j = 0; j <= m; j++) d[0, j] = j;
+        for (var i = 1; i <= n; i++)
+            for (var j = 1; j <= m; j++)
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (reference[i - 1].Equals(hypothesis[j - 1]) ? 0 : 1));
+        var matched = new bool[m];
+        for (int i = n, j = m; i > 0 || j > 0;)
+        {
+            if (i > 0 && j > 0 && reference[i - 1].Equals(hypothesis[j - 1]) && d[i, j] == d[i - 1, j - 1]) { matched[j - 1] = true; i--; j--; }
+            else if (i > 0 && j > 0 && d[i, j] == d[i - 1, j - 1] + 1) { i--; j--; }
+            else if (j > 0 && d[i, j] == d[i, j - 1] + 1) j--;
+            else i--;
+        }
+        return matched;
+    }
 }

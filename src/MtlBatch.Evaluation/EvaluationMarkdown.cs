@@ -25,6 +25,9 @@ public static class EvaluationMarkdown
         Row(sb, "speaker EER", Invariant($"{r.SpeakerUtterances} utt, {r.Speakers} speakers, {r.GenuineTrials}+{r.ImpostorTrials} trials"), P(r.SpeakerEer), "", "");
         Row(sb, "emotion accuracy / macro-F1", Utt(r.EmotionUtterances), $"{P(r.EmotionAccuracy)} / {P(r.EmotionMacroF1)}", "", "");
         Row(sb, "VAD F1 (frames)", Utt(r.VadUtterances), r.VadF1 is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : NotAvailable, "", "");
+        Row(sb, "word confidence: ECE (mean confidence / share correct)", Invariant($"{r.ScoredWords} hypothesis words"),
+            r.ConfidenceEce is null ? NotAvailable : $"{P(r.ConfidenceEce)} ({P(r.MeanConfidence)} / {P(r.WordPrecision)})",
+            r.ConfidenceFitSlope is { } slope ? Invariant($"Platt fit: slope {slope:0.000}, intercept {r.ConfidenceFitIntercept:0.000}") : "", "");
         Row(sb, "speed (x realtime)", r.Device, X(r.ModelRealtimeFactor), "", X(r.Peer?.RealtimeFactor));
 
         if (r.Groups.Count > 0)

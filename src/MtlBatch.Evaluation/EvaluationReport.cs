@@ -44,6 +44,17 @@ public record UtteranceMetrics
     public required int VadUtterances { get; init; }
     public required double? VadF1 { get; init; }
 
+    /// <summary>Hypothesis words scored for confidence calibration (each marked correct when the WER alignment matches it to the same reference word).</summary>
+    public long ScoredWords { get; init; }
+    /// <summary>Expected calibration error of the word confidences (10 equal-width bins; 0 = confidence equals the share correct).</summary>
+    public double? ConfidenceEce { get; init; }
+    public double? MeanConfidence { get; init; }
+    /// <summary>Share of hypothesis words that are correct (what a calibrated mean confidence would equal).</summary>
+    public double? WordPrecision { get; init; }
+    /// <summary>Platt scaling fitted to these confidences (meaningful on raw ones: <c>--confidence-slope 1 --confidence-intercept 0</c>).</summary>
+    public double? ConfidenceFitSlope { get; init; }
+    public double? ConfidenceFitIntercept { get; init; }
+
     /// <summary>The peer recogniser on exactly the transcribed utterances above (null without <c>--peer</c>).</summary>
     public required PeerMetrics? Peer { get; init; }
 }

@@ -72,7 +72,8 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         transcription.Validate();
         var fusion = factory.CreateScorer(transcription);
         var decoders = new Decoders(new CtcPrefixBeamSearch(options.BeamWidth, transcription.BeamPruneLogRatio, fusion),
-            fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth, transcription.BeamPruneLogRatio) : null);
+            fusion is not null && options.CompareWithoutLm ? new CtcPrefixBeamSearch(options.BeamWidth, transcription.BeamPruneLogRatio) : null,
+            transcription);
         var lmDescription = fusion switch
         {
             null => "off",
@@ -116,7 +117,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                     values.Add(key.Value);
                 }
                 if (hypotheses is not null && outcome.Reference is not null)
-                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis = outcome.Hypothesis, hypothesisWithoutLm = outcome.HypothesisWithoutLm, peer = outcome.PeerHypothesis }, HypothesisLine).AsMemory(), cancellationToken).ConfigureAwait(false);
+                    await hypotheses.WriteLineAsync(JsonSerializer.Serialize(new { set = setName, id = u.Id, reference = outcome.Reference, hypothesis = outcome.Hypothesis, hypothesisWithoutLm = outcome.HypothesisWithoutLm, peer = outcome.PeerHypothesis, confidences = outcome.HypothesisWords?.Select(w => Math.Round(w.Confidence, 4)) }, HypothesisLine).AsMemory(), cancellationToken).ConfigureAwait(false);
                 if (++count % 200 == 0) logger.LogInformation("Evaluated {Count} utterances", count);
             }
         }
@@ -146,7 +147,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         };
     }
 
-    private sealed record Decoders(CtcPrefixBeamSearch WithLm, CtcPrefixBeamSearch? WithoutLm);
+    private sealed record Decoders(CtcPrefixBeamSearch WithLm, CtcPrefixBeamSearch? WithoutLm, TranscriptionOptions Transcription);
 
     /// <summary>Runs the model (and the peer) on one utterance and collects what each metric needs.</summary>
     private async Task<UtteranceOutcome> ScoreAsync(
@@ -164,10 +165,16 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
 
         var reference = ScoringText.Normalize(u.Text);
         string? hypothesis = null, withoutLm = null, peerHypothesis = null;
+        IReadOnlyList<(string Word, double Confidence)>? hypothesisWords = null;
         var peerSeconds = 0.0;
         if (reference.Length > 0)
         {
-            hypothesis = ScoringText.Normalize(Detokenize(decoders.WithLm.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
+            // The production decoder (words, times, confidences) on the whole utterance, as analyze would decode a short recording.
+            var words = new StreamingWordDecoder(d.Chars, d.CtcFrameShift, decoders.WithLm.BeamWidth, decoders.Transcription,
+                languageModel: decoders.WithLm.LanguageModel);
+            words.Push(frames.CharLogProbs, frames.CtcFrames, isLast: true);
+            hypothesisWords = [.. words.Words.Select(w => (ScoringText.Normalize(w.Text), w.Confidence)).Where(w => w.Item1.Length > 0)];
+            hypothesis = string.Join(' ', hypothesisWords.Select(w => w.Word));
             if (decoders.WithoutLm is { } acoustic)
                 withoutLm = ScoringText.Normalize(Detokenize(acoustic.Decode(frames.CharLogProbs, frames.CtcFrames, frames.CharVocab), d.Chars));
             if (peer is not null)
@@ -190,7 +197,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             Seconds = seconds,
             ModelSeconds = modelSeconds,
             Reference = reference.Length > 0 ? reference : null,
-            Hypothesis = hypothesis, HypothesisWithoutLm = withoutLm, PeerHypothesis = peerHypothesis, PeerSeconds = peerSeconds,
+            Hypothesis = hypothesis, HypothesisWords = hypothesisWords, HypothesisWithoutLm = withoutLm, PeerHypothesis = peerHypothesis, PeerSeconds = peerSeconds,
             ReferencePhones = u.Phonemes,
             Phones = u.Phonemes is null ? null
                 : [.. CtcPrefixBeamSearch.Greedy(frames.PhoneLogProbs, frames.CtcFrames, frames.PhoneVocab).Select(i => d.Phonemes[i])],

@@ -10,6 +10,8 @@ internal sealed record UtteranceOutcome
     /// <summary>Normalised reference transcript; null when the utterance has none.</summary>
     public string? Reference { get; init; }
     public string? Hypothesis { get; init; }
+    /// <summary>The hypothesis's words (normalised) with the decoder's confidences.</summary>
+    public IReadOnlyList<(string Word, double Confidence)>? HypothesisWords { get; init; }
     public string? HypothesisWithoutLm { get; init; }
     public string? PeerHypothesis { get; init; }
     public double PeerSeconds { get; init; }
@@ -27,6 +29,7 @@ internal sealed class SubsetScores(IReadOnlyList<string> emotionLabels, string? 
     private readonly ErrorRate _cer = new(), _wer = new(), _cerNoLm = new(), _werNoLm = new(), _per = new(), _peerCer = new(), _peerWer = new();
     private readonly ConfusionMatrix _emotions = new(emotionLabels);
     private readonly BinaryF1 _vad = new();
+    private readonly ConfidenceCalibration _calibration = new();
     private readonly List<(string Speaker, float[] Vector)> _embeddings = [];
     private int _utterances, _transcribed, _singleWord, _singleCorrect, _singleCorrectNoLm, _peerSingleCorrect, _phonemes, _vadUtterances;
     private double _seconds, _peerAudioSeconds, _peerSeconds;
@@ -41,6 +44,7 @@ internal sealed class SubsetScores(IReadOnlyList<string> emotionLabels, string? 
             var single = ScoringText.WordCount(reference) == 1;
             if (single) _singleWord++;
             Score(_cer, _wer, reference, o.Hypothesis!, single, ref _singleCorrect);
+            if (o.HypothesisWords is { } words) _calibration.Add(reference, words);
             if (o.HypothesisWithoutLm is { } noLm) Score(_cerNoLm, _werNoLm, reference, noLm, single, ref _singleCorrectNoLm);
             if (o.PeerHypothesis is { } peer)
             {
@@ -77,6 +81,7 @@ internal sealed class SubsetScores(IReadOnlyList<string> emotionLabels, string? 
         var trials = SpeakerTrials.Score(_embeddings, maxImpostorTrials);
         var emotionLabelled = _emotions.Total > 0;
         var lm = withoutLm && _transcribed > 0;
+        var fit = _calibration.FitPlatt();
         return new UtteranceMetrics
         {
             Utterances = _utterances, UtteranceHours = _seconds / 3600,
@@ -92,6 +97,9 @@ internal sealed class SubsetScores(IReadOnlyList<string> emotionLabels, string? 
             EmotionMacroF1 = emotionLabelled ? _emotions.MacroF1 : null,
             EmotionF1 = emotionLabelled ? emotionLabels.ToDictionary(l => l, _emotions.F1) : null,
             VadUtterances = _vadUtterances, VadF1 = _vadUtterances == 0 ? null : _vad.F1,
+            ScoredWords = _calibration.Words, ConfidenceEce = _calibration.ExpectedCalibrationError,
+            MeanConfidence = _calibration.MeanConfidence, WordPrecision = _calibration.Accuracy,
+            ConfidenceFitSlope = fit?.Slope, ConfidenceFitIntercept = fit?.Intercept,
             Peer = peerName is null ? null : new PeerMetrics
             {
                 Name = peerName, TranscribedUtterances = _transcribed, Cer = Rate(_peerCer), Wer = Rate(_peerWer),

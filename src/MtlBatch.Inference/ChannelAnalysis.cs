@@ -13,6 +13,9 @@ public sealed record ChannelAnalysis(
     IReadOnlyList<EmotionSegment> Timeline,
     IReadOnlyList<TimeSpan2> VoiceActivity)
 {
+    /// <summary>Per speaker id: the unit-length mean speaker embedding (<c>PostProcessing.SpeakerEmbeddings</c>), for voiceprints.</summary>
+    public IReadOnlyDictionary<string, float[]> SpeakerEmbeddings { get; init; } = new Dictionary<string, float[]>();
+
     /// <summary>Voice activity, diarization, word-to-speaker assignment, turns and the emotion timeline from a finished pass.</summary>
     public static ChannelAnalysis FromPass(RecordingPass pass, ModelDescription model, AnalysisOptions options, PostProcessingOptions post,
         double durationSeconds, string? fixedSpeaker)
@@ -68,7 +71,10 @@ public sealed record ChannelAnalysis(
 
         var phonemes = new PhonemeSpanList(pass.Phonemes, model.Phonemes, pass.CtcFrameShift, durationSeconds);
         var voiceActivity = speech.Select(r => new TimeSpan2(Clamp(r.Start * shift), Clamp(r.End * shift))).ToList();
-        return new ChannelAnalysis(words, phonemes, speakers, finalTurns, timeline, voiceActivity);
+        return new ChannelAnalysis(words, phonemes, speakers, finalTurns, timeline, voiceActivity)
+        {
+            SpeakerEmbeddings = PostProcessing.SpeakerEmbeddings.Compute(pass.SpeakerWindows, diarization),
+        };
     }
 
     private static int NearestTurn(List<FrameTurn> turns, int speaker, int frame, int maxGapFrames)
@@ -94,7 +100,10 @@ public sealed record ChannelAnalysis(
             channels.SelectMany(c => c.Speakers).ToList(),
             channels.SelectMany(c => c.Turns).OrderBy(t => t.Start).ThenBy(t => t.Speaker, StringComparer.Ordinal).ToList(),
             channels.SelectMany(c => c.Timeline).OrderBy(e => e.Start).ThenBy(e => e.Speaker, StringComparer.Ordinal).ToList(),
-            UnionOf(channels.SelectMany(c => c.VoiceActivity)));
+            UnionOf(channels.SelectMany(c => c.VoiceActivity)))
+        {
+            SpeakerEmbeddings = channels.SelectMany(c => c.SpeakerEmbeddings).ToDictionary(e => e.Key, e => e.Value, StringComparer.Ordinal),
+        };
     }
 
     private static List<TimeSpan2> UnionOf(IEnumerable<TimeSpan2> spans)

@@ -118,6 +118,7 @@ public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions post
             Turns = a.Turns,
             Emotions = new EmotionTrack { Labels = model.Description.Emotions, Timeline = a.Timeline },
             VoiceActivity = a.VoiceActivity,
+            SpeakerEmbeddings = a.SpeakerEmbeddings,
         };
     }
 

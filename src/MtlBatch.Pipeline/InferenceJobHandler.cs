@@ -39,6 +39,7 @@ public sealed class InferenceJobHandler(
     CompletionEventPublisher events,
     ISpeechAnalyzerSource analyzers,
     RecordingMedia media,
+    PipelineVoices voices,
     IOptions<AnalysisOptions> analysisOptions,
     IOptions<ResilienceOptions> resilienceOptions,
     IOptions<PipelineOptions> options,
@@ -160,6 +161,9 @@ public sealed class InferenceJobHandler(
                 return new InferenceOutcome(job.JobId, InferenceStatus.Poisoned);
             }
             row.InferenceSeconds = clock.Elapsed.TotalSeconds;
+
+            // Known voices (Voices:Enabled): compared under the model's own version, before the pipeline's label replaces it.
+            result = await voices.ApplyAsync(result, cancellationToken).ConfigureAwait(false);
 
             // The pipeline's model version labels results (it differs from the model's metadata only when overridden).
             if (result.Model.Version != job.ModelVersion)

@@ -23,6 +23,8 @@ public static class PipelineOptionsValidation
                      () => services.GetRequiredService<IOptions<ResilienceOptions>>().Value,
                      () => services.GetRequiredService<IOptions<WorkerOptions>>().Value,
                      () => services.GetRequiredService<IOptions<ReprocessOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<VoiceprintStoreOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<Inference.Voices.VoiceIdentificationOptions>>().Value,
                  })
         {
             try { _ = read(); }

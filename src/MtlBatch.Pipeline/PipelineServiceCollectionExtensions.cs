@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using MtlBatch.Audio;
 using MtlBatch.Core;
+using MtlBatch.Inference.Voices;
 
 namespace MtlBatch.Pipeline;
 
@@ -15,7 +16,7 @@ public static class PipelineServiceCollectionExtensions
     /// Registers the pipeline: options (sections <see cref="PipelineOptions.SectionName"/>, <see cref="StorageOptions.SectionName"/>,
     /// <see cref="ReprocessOptions.SectionName"/>, <see cref="EventsOptions.SectionName"/>, <see cref="ResilienceOptions.SectionName"/>,
     /// <see cref="WorkerOptions.SectionName"/>, <see cref="AnalysisOptions.SectionName"/>, <see cref="InputLimits.SectionName"/>,
-    /// <see cref="AudioDecoderOptions.SectionName"/>, <see cref="ArchiveExpanderOptions.SectionName"/>), storage clients,
+    /// <see cref="AudioDecoderOptions.SectionName"/>, <see cref="ArchiveExpanderOptions.SectionName"/>, <see cref="VoiceprintStoreOptions.SectionName"/>), storage clients,
     /// resilience pipelines, the audio and model services and the handlers. Services registered before this call win
     /// (e.g. a test's <see cref="ISpeechAnalyzerSource"/> or <see cref="IResiliencePipelineHook"/>).
     /// </summary>
@@ -37,6 +38,11 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>());
         services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName))
             .Validate(o => { o.Transcription.Validate(); return true; }).ValidateOnStart();
+        // Voiceprints (docs/voiceprints.md): one section for the store switch and the identification threshold.
+        services.AddOptions<VoiceprintStoreOptions>().Bind(configuration.GetSection(VoiceprintStoreOptions.SectionName)).ValidateOnStart();
+        services.AddOptions<VoiceIdentificationOptions>().Bind(configuration.GetSection(VoiceIdentificationOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VoiceprintStoreOptions>, VoiceprintStoreOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VoiceIdentificationOptions>, VoiceIdentificationOptionsValidator>());
         services.AddOptions<InputLimits>().Bind(configuration.GetSection(InputLimits.SectionName));
         services.AddOptions<AudioDecoderOptions>().Bind(configuration.GetSection(AudioDecoderOptions.SectionName));
         services.AddOptions<ArchiveExpanderOptions>().Bind(configuration.GetSection(ArchiveExpanderOptions.SectionName));
@@ -55,6 +61,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<ResultStore>();
         services.TryAddSingleton<CompletionEventPublisher>();
         services.TryAddSingleton<RecordingIntakeHandler>();
+        services.TryAddSingleton<PipelineVoices>();
         services.TryAddSingleton<InferenceJobHandler>();
         services.TryAddSingleton<PoisonJobHandler>();
         services.TryAddSingleton<ReprocessScheduler>();

@@ -58,6 +58,7 @@ public static partial class Captions
         options.Validate();
 
         var turns = new TurnIndex(result.Turns);
+        var names = SpeakerNames(result);
         var tokens = new List<Token>();
         foreach (var word in result.Transcript.Words.Select((w, i) => (w, i)).OrderBy(x => x.w.Start).ThenBy(x => x.i).Select(x => x.w))
         {
@@ -69,6 +70,8 @@ public static partial class Captions
                 int t = turns.Find((word.Start + word.End) / 2, null);
                 speaker = t >= 0 ? result.Turns[t].Speaker : null;
             }
+            // A speaker named after an enrolled voice (speakerName) is captioned with the name.
+            if (speaker is not null && names.TryGetValue(speaker, out var name)) speaker = name;
             speaker = speaker is null ? null : Label(speaker, options.MaxSpeakerLabelLength);
             var end = Math.Max(word.End, word.Start);
             int room = options.MaxLineLength - (speaker is null ? 0 : speaker.Length + 2);
@@ -133,6 +136,15 @@ public static partial class Captions
     }
 
     private static long Ms(double seconds) => (long)Math.Round(Math.Max(0, seconds) * 1000, MidpointRounding.AwayFromZero);
+
+    /// <summary>Speaker id to enrolled name, from the speakers list and the turns (voiceprints, docs/voiceprints.md).</summary>
+    private static Dictionary<string, string> SpeakerNames(AnalysisResult result)
+    {
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var s in result.Speakers) if (!string.IsNullOrWhiteSpace(s.SpeakerName)) names.TryAdd(s.Id, s.SpeakerName);
+        foreach (var t in result.Turns) if (!string.IsNullOrWhiteSpace(t.SpeakerName)) names.TryAdd(t.Speaker, t.SpeakerName);
+        return names;
+    }
 
     private static string Label(string speaker, int maxLength)
     {

@@ -78,8 +78,10 @@ public static class ReportHtml
         double total = Math.Max(m.Speakers.Sum(s => s.Seconds), 1e-9);
         foreach (var s in m.Speakers)
         {
-            sb.Append("<li data-speaker=\"").Append(H(s.Id)).Append("\">").Append(Swatch(s.Colour)).Append("<b>").Append(H(s.Id)).Append("</b> <span class=\"muted\">")
-              .Append(H(Clock(s.Seconds, withTenths: false))).Append(" \u00b7 ").Append(F0(100 * s.Seconds / total)).Append("%</span></li>\n");
+            sb.Append("<li data-speaker=\"").Append(H(s.Id)).Append("\">").Append(Swatch(s.Colour)).Append("<b>").Append(H(s.Label)).Append("</b> <span class=\"muted\">");
+            // A speaker named after an enrolled voice keeps its diarization id and the match score beside the name.
+            if (s.Name is not null) sb.Append(H(s.Id)).Append(" \u00b7 voice match ").Append(H(s.Score?.ToString("0.00", CultureInfo.InvariantCulture) ?? "")).Append(" \u00b7 ");
+            sb.Append(H(Clock(s.Seconds, withTenths: false))).Append(" \u00b7 ").Append(F0(100 * s.Seconds / total)).Append("%</span></li>\n");
         }
         sb.Append("</ul>\n<ul class=\"key emotions\">\n");
         foreach (var (label, colour) in m.EmotionColours)
@@ -113,7 +115,7 @@ public static class ReportHtml
             var s = m.Speakers[i];
             int y = lanesY + i * LaneHeight;
             sb.Append("<rect x=\"2\" y=\"").Append(y + 8).Append("\" width=\"10\" height=\"14\" fill=\"").Append(s.Colour).Append("\"/>");
-            RowLabel(sb, s.Id, y + LaneHeight / 2 + 4, 14);
+            RowLabel(sb, s.Label, y + LaneHeight / 2 + 4, 14);
         }
         sb.Append("</svg>\n");
 
@@ -191,7 +193,7 @@ public static class ReportHtml
                 var turn = r.Turns[t];
                 sb.Append("<g class=\"turn\" data-turn=\"").Append(t).Append("\" data-start=\"").Append(F(turn.Start)).Append("\" data-end=\"").Append(F(turn.End))
                   .Append("\" data-emotion=\"").Append(H(turn.Emotion)).Append("\"><title>")
-                  .Append(H($"{turn.Speaker} {Clock(turn.Start, true)}\u2013{Clock(turn.End, true)} \u00b7 {turn.Emotion} {F0(100 * turn.EmotionConfidence)}%: {Shorten(turn.Text, 160)}"))
+                  .Append(H($"{s.Label} {Clock(turn.Start, true)}\u2013{Clock(turn.End, true)} \u00b7 {turn.Emotion} {F0(100 * turn.EmotionConfidence)}%: {Shorten(turn.Text, 160)}"))
                   .Append("</title><rect x=\"").Append(P(turn.Start, m)).Append("\" width=\"").Append(PW(turn.Start, turn.End, m)).Append("\" y=\"").Append(y + 4)
                   .Append("\" height=\"").Append(LaneHeight - 12).Append("\" fill=\"").Append(s.Colour).Append("\"/><rect class=\"turn-emo\" x=\"").Append(P(turn.Start, m))
                   .Append("\" width=\"").Append(PW(turn.Start, turn.End, m)).Append("\" y=\"").Append(y + LaneHeight - 8).Append("\" height=\"5\" fill=\"")
@@ -225,7 +227,9 @@ public static class ReportHtml
             var speaker = m.SpeakerOf(turn.Speaker);
             sb.Append("<article class=\"tt\" id=\"turn-").Append(t).Append("\" data-turn=\"").Append(t).Append("\" data-speaker=\"").Append(H(turn.Speaker))
               .Append("\" data-start=\"").Append(F(turn.Start)).Append("\" data-end=\"").Append(F(turn.End)).Append("\" data-emotion=\"").Append(H(turn.Emotion)).Append("\">\n");
-            sb.Append("<header>").Append(Swatch(speaker.Colour)).Append("<b class=\"who\">").Append(H(turn.Speaker)).Append("</b> <span class=\"when\">")
+            sb.Append("<header>").Append(Swatch(speaker.Colour)).Append("<b class=\"who\"");
+            if (speaker.Name is not null) sb.Append(" title=\"").Append(H($"{speaker.Id}, voice match {speaker.Score?.ToString("0.00", CultureInfo.InvariantCulture)}")).Append('"');
+            sb.Append('>').Append(H(speaker.Label)).Append("</b> <span class=\"when\">")
               .Append(H(Clock(turn.Start, true))).Append(" \u2013 ").Append(H(Clock(turn.End, true))).Append("</span> <span class=\"chip\">")
               .Append(Swatch(m.EmotionColour(turn.Emotion))).Append(H(turn.Emotion)).Append(' ').Append(F0(100 * turn.EmotionConfidence)).Append("%</span></header>\n<p>");
             var words = m.WordsByTurn[t];
@@ -320,7 +324,11 @@ public static class ReportHtml
         return levels;
     }
 
-    private sealed record SpeakerLane(string Id, string Colour, double Seconds, List<int> Turns);
+    /// <param name="Name">The enrolled voice the speaker matched (speakerName), if any; <see cref="Label"/> is what the report shows.</param>
+    private sealed record SpeakerLane(string Id, string Colour, double Seconds, List<int> Turns, string? Name = null, double? Score = null)
+    {
+        public string Label => Name ?? Id;
+    }
 
     /// <summary>Everything derived from the result before writing markup.</summary>
     private sealed class Layout
@@ -340,7 +348,9 @@ public static class ReportHtml
             {
                 var summary = r.Speakers.FirstOrDefault(s => s.Id == id);
                 var turns = Enumerable.Range(0, r.Turns.Count).Where(t => r.Turns[t].Speaker == id).ToList();
-                Speakers.Add(new SpeakerLane(id, Palette.Speaker(i), summary?.TotalSeconds ?? turns.Sum(t => r.Turns[t].End - r.Turns[t].Start), turns));
+                var named = summary?.SpeakerName is not null ? (summary.SpeakerName, summary.SpeakerScore)
+                    : turns.Select(t => r.Turns[t]).FirstOrDefault(t => t.SpeakerName is not null) is { } turn ? (turn.SpeakerName, turn.SpeakerScore) : (null, null);
+                Speakers.Add(new SpeakerLane(id, Palette.Speaker(i), summary?.TotalSeconds ?? turns.Sum(t => r.Turns[t].End - r.Turns[t].Start), turns, named.Item1, named.Item2));
             }
             _speakerById = Speakers.ToDictionary(s => s.Id, StringComparer.Ordinal);
 

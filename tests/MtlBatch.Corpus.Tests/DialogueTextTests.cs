@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Corpus.Text;
 
@@ -101,10 +102,9 @@ public sealed class DialogueTextTests : IDisposable
         Assert.DoesNotContain(text.TrainSentences, s => s.Contains("must not be read", StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task A_bare_git_directory_reads_like_a_folder()
+    /// <summary>Commits the folder into a new git repository and returns its .git directory.</summary>
+    private static string CommitToGit(string folder)
     {
-        var folder = WriteAllSources()[0];
         void Git(params string[] args)
         {
             var psi = new ProcessStartInfo("git") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
@@ -116,10 +116,107 @@ public sealed class DialogueTextTests : IDisposable
         Git("init", "-q");
         Git("add", ".");
         Git("commit", "-q", "-m", "fixture");
+        return Path.Combine(folder, ".git");
+    }
+
+    [Fact]
+    public async Task A_bare_git_directory_reads_like_a_folder()
+    {
+        var folder = WriteAllSources()[0];
+        var gitDir = CommitToGit(folder);
         var fromFolder = await BuildAsync([folder]);
-        var fromGit = await BuildAsync([Path.Combine(folder, ".git")]);
+        var fromGit = await BuildAsync([gitDir]);
         Assert.Equal(fromFolder.All.Select(d => d.Id), fromGit.All.Select(d => d.Id));
         Assert.Equal(fromFolder.Text.TrainSentences, fromGit.Text.TrainSentences);
+    }
+
+    // Two calls in nltk_data's layout: call 01 is held out by the id hash, call 02 is not (checked in the test).
+    private const string SwitchboardTranscript =
+        "A.1: Uh, do you have a pet Randy? \n" +
+        "B.2: Uh, yeah, currently we have a poodle. \n" +
+        "A.3: A poodle, miniature or, uh, full size? <laughter> \n" +
+        "B.4: Well, um, it's my wife's dog, <<pause> uh, I, I became part owner six months ago. \n" +
+        "A.5: Oh, uh-huh. So, you, you've only known the dog, wh-, how long did you say. \n" +
+        "B.6: Mitzi, come here, the dog is barking at the door. \n" +
+        "A.7: I, I think [ the, + the ] dog is, uh, very smart, - \n" +
+        "and it learns fast. \n" +
+        "\n" +
+        "A.1: Have you ever served on a jury? \n" +
+        "B.2: Never, I have never been called up for a jury. \n" +
+        "A.3: Well, my name is on the list of jurors this year. \n" +
+        "B.4: I lived in Dallas for a year, you know. \n" +
+        "A.5: I'm sure the judge knows best, um, most of the time. \n";
+
+    private string WriteSwitchboard()
+    {
+        var folder = Path.Combine(_root, "nltk_data");
+        var zipPath = Path.Combine(folder, "packages", "corpora", "switchboard.zip");
+        Directory.CreateDirectory(Path.GetDirectoryName(zipPath)!);
+        using (var zip = ZipFile.Open(zipPath, ZipArchiveMode.Create))
+        {
+            void Entry(string name, string text)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(text);
+            }
+            Entry("switchboard/README", "Switchboard Corpus Sample\n");
+            Entry("switchboard/transcript", SwitchboardTranscript);
+            // The sample's own tagging marks the sentence-initial name as a proper noun.
+            Entry("switchboard/tagged", "B.6: Mitzi/NNP ,/, come/VB here/RB ,/, the/DT dog/NN is/VBZ barking/VBG ./.\nA.3: A/NNP poodle/NN\n");
+        }
+        Write("nltk_data", "packages/corpora/switchboard.xml", "<package id=\"switchboard\" unzip=\"1\"/>");
+        return folder;
+    }
+
+    [Fact]
+    public async Task Switchboard_calls_become_dialogues_without_the_callers_names()
+    {
+        var (text, all, summary) = await BuildAsync([WriteSwitchboard()]);
+        var source = Assert.Single(summary).Value;
+        Assert.Equal("switchboard", summary.Keys.Single());
+        Assert.Equal(2, source.Dialogues);
+        // Randy (capitalised inside the sentence), Mitzi (a proper noun of the tagging), "my name", Dallas.
+        Assert.Equal(4, source.TurnsDroppedForNames);
+        Assert.Equal(12, source.Turns);
+
+        var first = all.Single(d => d.Id == "switchboard:01");
+        Assert.Equal(["caller_b", "caller_a", "caller_b", "caller_a", "caller_a"], first.Turns.Select(t => t.Role));
+        Assert.Equal("uh yeah currently we have a poodle", first.Turns[0].Text);
+        Assert.Equal("a poodle miniature or uh full size", first.Turns[1].Text);
+        Assert.Equal("well um it's my wife's dog uh i i became part owner six months ago", first.Turns[2].Text);
+        // The partial word goes, the disfluencies stay as words.
+        Assert.Equal("oh uh huh so you you've only known the dog how long did you say", first.Turns[3].Text);
+        // The continuation line belongs to the turn; the disfluency marks and the restart dash go.
+        Assert.Equal("i i think the the dog is uh very smart and it learns fast", first.Turns[4].Text);
+
+        var second = all.Single(d => d.Id == "switchboard:02");
+        Assert.Equal(["caller_a", "caller_b", "caller_a"], second.Turns.Select(t => t.Role));
+        Assert.Equal("i'm sure the judge knows best um most of the time", second.Turns[2].Text);
+
+        var everything = string.Join(' ', all.SelectMany(d => d.Turns).Select(t => t.Text).Concat(text.TrainSentences).Concat(text.HeldOutSentences));
+        foreach (var name in new[] { "randy", "mitzi", "dallas", "my name", "laughter", "pause" })
+            Assert.DoesNotContain(name, everything, StringComparison.Ordinal);
+
+        // Whole calls are held out: every sentence of the held-out call is held-out text only.
+        Assert.True(DialogueText.IsHeldOut(first.Id) && !DialogueText.IsHeldOut(second.Id), "fixture: call 01 held out, call 02 trained on");
+        Assert.Equal("heldout", first.Split);
+        Assert.Equal("train", second.Split);
+        Assert.Equal(1, source.HeldOutDialogues);
+        Assert.Contains("uh yeah currently we have a poodle", text.HeldOutSentences);
+        Assert.Contains("have you ever served on a jury", text.TrainSentences);
+        Assert.DoesNotContain(text.TrainSentences, s => s.Contains("poodle", StringComparison.Ordinal));
+        Assert.DoesNotContain(text.HeldOutSentences, s => s.Contains("jury", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_switchboard_zip_reads_the_same_from_a_bare_git_directory()
+    {
+        var folder = WriteSwitchboard();
+        var fromFolder = await BuildAsync([folder]);
+        var fromGit = await BuildAsync([CommitToGit(folder)]);
+        Assert.Equal(2, fromGit.All.Count);
+        Assert.Equal(fromFolder.All.SelectMany(d => d.Turns), fromGit.All.SelectMany(d => d.Turns));
+        Assert.Equal(fromFolder.Text.TrainSentences.Concat(fromFolder.Text.HeldOutSentences), fromGit.Text.TrainSentences.Concat(fromGit.Text.HeldOutSentences));
     }
 
     [Fact]

@@ -17,6 +17,49 @@ public class MetricTests
     }
 
     [Fact]
+    public void Hypothesis_words_are_correct_only_where_the_wer_alignment_hits()
+    {
+        // ref: the cat sat on the mat / hyp: the cat sit on mat  -> the, cat, on, mat hit; "sit" is a substitution.
+        Assert.Equal([true, true, false, true, true],
+            EditDistance.MatchedHypothesis("the cat sat on the mat".Split(' '), "the cat sit on mat".Split(' ')));
+        Assert.Equal([false, true, false], EditDistance.MatchedHypothesis("a b".Split(' '), "x a y".Split(' ')));
+        Assert.Empty(EditDistance.MatchedHypothesis(["a"], Array.Empty<string>()));
+    }
+
+    [Fact]
+    public void Calibration_error_is_zero_when_confidence_equals_the_share_correct_and_grows_with_overconfidence()
+    {
+        var exact = new ConfidenceCalibration();
+        for (var i = 0; i < 8; i++) exact.Add(0.75, i < 6); // 6 of 8 = 0.75
+        for (var i = 0; i < 4; i++) exact.Add(0.25, i == 0); // 1 of 4 = 0.25
+        Assert.Equal(0, exact.ExpectedCalibrationError!.Value, 9);
+        Assert.Equal(12, exact.Words);
+        Assert.Equal(7.0 / 12, exact.Accuracy!.Value, 9);
+
+        var overconfident = new ConfidenceCalibration();
+        overconfident.Add("the cat sat", [("the", 0.95), ("dog", 0.95), ("sat", 0.95)]); // 2 of 3 correct at 0.95
+        Assert.Equal(0.95 - 2.0 / 3, overconfident.ExpectedCalibrationError!.Value, 9);
+    }
+
+    [Fact]
+    public void Platt_fit_recovers_the_calibration_that_generated_the_words()
+    {
+        // Words whose true P(correct) = sigmoid(2 logit(c) - 0.5): the fit must find slope ~2, intercept ~-0.5.
+        var random = new Random(7);
+        var calibration = new ConfidenceCalibration();
+        for (var i = 0; i < 20000; i++)
+        {
+            var c = 0.02 + 0.96 * random.NextDouble();
+            var p = 1 / (1 + Math.Exp(-(2 * Math.Log(c / (1 - c)) - 0.5)));
+            calibration.Add(c, random.NextDouble() < p);
+        }
+        var (slope, intercept) = calibration.FitPlatt()!.Value;
+        Assert.InRange(slope, 1.9, 2.1);
+        Assert.InRange(intercept, -0.6, -0.4);
+        Assert.Null(new ConfidenceCalibration().FitPlatt());
+    }
+
+    [Fact]
     public void Equal_error_rate_of_separable_and_random_scores()
     {
         Assert.Equal(0, EqualErrorRate.Compute([0.9, 0.8, 0.7], [0.1, 0.2, 0.3]), 6);

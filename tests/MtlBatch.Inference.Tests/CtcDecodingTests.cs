@@ -7,9 +7,14 @@ public class CtcDecodingTests
 {
     private const double Shift = 0.02;
 
-    private static List<DecodedWord> DecodeAll(float[] logProbs, int frames, int beam)
+    /// <summary>Raw confidences (no calibration), so that tests can state them exactly.</summary>
+    /// <remarks>The synthetic words are 0.5-0.7 s apart without space labels in some tests: a 0.3 s word gap ends them there.</remarks>
+    private static TranscriptionOptions Raw(WordConfidenceMethod method = WordConfidenceMethod.CharacterPeak, double scale = 1) =>
+        new() { ConfidenceMethod = method, ConfidenceScale = scale, ConfidenceSlope = 1, ConfidenceIntercept = 0, WordGapSeconds = 0.3 };
+
+    private static List<DecodedWord> DecodeAll(float[] logProbs, int frames, int beam, TranscriptionOptions? options = null)
     {
-        var decoder = new StreamingWordDecoder(Chars, Shift, beam);
+        var decoder = new StreamingWordDecoder(Chars, Shift, beam, options ?? Raw());
         decoder.Push(logProbs, frames, isLast: true);
         return [.. decoder.Words];
     }
@@ -22,14 +27,52 @@ public class CtcDecodingTests
         PlacedWord[] words = [new("hello", 10), new("world", 60), new("it's", 120)];
         var emissions = Emissions(200, words);
         var decoded = DecodeAll(LogProbs(emissions, Chars.Length), 200, beam);
+        var posterior = DecodeAll(LogProbs(emissions, Chars.Length), 200, beam, Raw(WordConfidenceMethod.BeamPosterior));
+        var calibrated = DecodeAll(LogProbs(emissions, Chars.Length), 200, beam, new TranscriptionOptions());
 
         Assert.Equal(["hello", "world", "it's"], decoded.Select(w => w.Text));
         for (var i = 0; i < words.Length; i++)
         {
             Assert.Equal(words[i].StartFrame * Shift, decoded[i].Start, 6);
             Assert.Equal((words[i].LastFrame + 1) * Shift, decoded[i].End, 6);
-            Assert.Equal(0.9, decoded[i].Confidence, 3); // mean of per-character peaks
+            Assert.Equal(0.9, decoded[i].Confidence, 3); // mean of the per-character peaks
+            // Default: the same, Platt-calibrated (sigmoid(1.199 logit(0.9) - 0.319) = 0.910).
+            Assert.Equal(new TranscriptionOptions().Calibrate(0.9), calibrated[i].Confidence, 3);
+            Assert.Equal(0.910, calibrated[i].Confidence, 3);
+            // Beam posterior: the word's share of the beam, where each letter's frame (blank 0.097 against 0.9) makes
+            // "the word with that letter dropped" a ~11 % alternative; greedy decoding has no beam and keeps the peak.
+            if (beam == 1) Assert.Equal(0.9, posterior[i].Confidence, 3);
+            else Assert.InRange(posterior[i].Confidence, 0.55, 0.85);
         }
+    }
+
+    [Fact]
+    public void A_word_with_a_competing_spelling_gets_its_share_of_the_beam_as_confidence()
+    {
+        // Letters at peak 0.99 (a dropped letter is a 0.7 % alternative), but the frame of "cat"'s 'a' says a 0.66 / o 0.33:
+        // the beam holds "cat" and "cot" in that ratio, so "cat" is 2/3 sure and its neighbours nearly certain.
+        PlacedWord[] words = [new("hello", 10), new("cat", 60), new("dog", 100)];
+        var logProbs = LogProbs(Emissions(140, words), Chars.Length, peak: 0.99);
+        var row = logProbs.AsSpan(63 * Chars.Length, Chars.Length);
+        for (var v = 0; v < row.Length; v++) row[v] = (float)Math.Log(1e-4);
+        row[0] = (float)Math.Log(1 - 0.66 - 0.33 - 1e-4 * (Chars.Length - 3));
+        row[Token('a')] = (float)Math.Log(0.66);
+        row[Token('o')] = (float)Math.Log(0.33);
+
+        DecodedWord[] Decode(double scale)
+        {
+            var decoder = new StreamingWordDecoder(Chars, Shift, 8, Raw(WordConfidenceMethod.BeamPosterior, scale));
+            decoder.Push(logProbs, 140, isLast: true);
+            return [.. decoder.Words];
+        }
+        var decoded = Decode(1.0);
+        Assert.Equal(["hello", "cat", "dog"], decoded.Select(w => w.Text));
+        Assert.InRange(decoded[1].Confidence, 0.63, 0.67); // 0.66 / (0.66 + 0.33 + the dropped-letter variants)
+        Assert.InRange(decoded[0].Confidence, 0.95, 1.0);
+        Assert.InRange(decoded[2].Confidence, 0.95, 1.0); // the doubt about "cat" is not "dog"'s
+        // A scale below 1 flattens the posterior (sqrt(0.66) / (sqrt(0.66) + sqrt(0.33)) = 0.59 before the variants).
+        var flat = Decode(0.5);
+        Assert.InRange(flat[1].Confidence, 0.4, decoded[1].Confidence - 0.05);
     }
 
     [Fact]
@@ -89,7 +132,7 @@ public class CtcDecodingTests
         {
             for (var cut2 = cut + 1; cut2 < frames; cut2 += 17)
             {
-                var decoder = new StreamingWordDecoder(Chars, Shift, beam);
+                var decoder = new StreamingWordDecoder(Chars, Shift, beam, Raw());
                 decoder.Push(logProbs.AsSpan(0, cut * vocab), cut, isLast: false);
                 decoder.Push(logProbs.AsSpan(cut * vocab, (cut2 - cut) * vocab), cut2 - cut, isLast: false);
                 decoder.Push(logProbs.AsSpan(cut2 * vocab), frames - cut2, isLast: true);

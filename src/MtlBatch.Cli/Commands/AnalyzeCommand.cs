@@ -4,6 +4,7 @@ using MtlBatch.Audio;
 using MtlBatch.Core;
 using MtlBatch.Inference;
 using MtlBatch.Inference.Batch;
+using MtlBatch.Inference.Voices;
 using Spectre.Console;
 
 namespace MtlBatch.Cli.Commands;
@@ -29,10 +30,12 @@ public sealed class AnalyzeCommand : ICliCommand
         var lm = new Option<string?>("--lm") { Description = "Character LM file, or off (default: <model>.charlm next to the model when present; weights from Analysis__PostProcessing__Transcription__LmWeight/LmLengthBonus)." };
         var lmWeight = new Option<double?>("--lm-weight") { Description = $"Character LM weight (0 = off; default {new TranscriptionOptions().LmWeight})." };
         var decoding = new DecoderCliOptions();
+        var voices = new Option<FileInfo?>("--voices") { Description = "Voiceprint file (mtlbatch voices enroll): speakers that match an enrolled voice get its name (speakerName, speakerScore)." };
+        var voiceThreshold = new Option<double?>("--voice-threshold") { Description = $"Lowest cosine similarity that names a speaker (default {new VoiceIdentificationOptions().Threshold}, measured in docs/voiceprints.md; env Voices__Threshold)." };
 
         var command = new Command("analyze", "Analyse recordings: words with times and confidences, speaker turns, emotion timeline.");
         command.Arguments.Add(input);
-        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm, lmWeight }.Concat(decoding.All)) command.Options.Add(o);
+        foreach (var o in new Option[] { output, model, device, minSpeakers, maxSpeakers, channels, beam, threads, batchSize, lm, lmWeight, voices, voiceThreshold }.Concat(decoding.All)) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var options = new AnalysisOptions
@@ -44,14 +47,16 @@ public sealed class AnalyzeCommand : ICliCommand
             var postProcessing = CliConfiguration.Bind<PostProcessingOptions>(PostProcessingOptions.SectionName);
             if (parse.GetValue(lmWeight) is { } a) postProcessing.Transcription.LmWeight = a;
             decoding.ApplyTo(parse, postProcessing.Transcription);
+            var identification = CliConfiguration.Bind<VoiceIdentificationOptions>(VoiceIdentificationOptions.SectionName);
+            if (parse.GetValue(voiceThreshold) is { } threshold) identification.Threshold = threshold;
             return await RunAsync(parse.GetValue(input)!, parse.GetValue(output)!, options, postProcessing,
-                parse.GetValue(lm), parse.GetValue(decoding.WordLm), ct).ConfigureAwait(false);
+                parse.GetValue(lm), parse.GetValue(decoding.WordLm), parse.GetValue(voices)?.FullName, identification, ct).ConfigureAwait(false);
         });
         return command;
     }
 
     private static async Task<int> RunAsync(string input, string outputRoot, AnalysisOptions options, PostProcessingOptions postProcessing,
-        string? languageModel, string? wordLanguageModel, CancellationToken cancellationToken)
+        string? languageModel, string? wordLanguageModel, string? voicesPath, VoiceIdentificationOptions identification, CancellationToken cancellationToken)
     {
         using var logging = CliLogging.Create();
         var logger = logging.CreateLogger<AnalyzeCommand>();
@@ -61,6 +66,7 @@ public sealed class AnalyzeCommand : ICliCommand
             options.BatchSize = Math.Max(1, requestedBatch);
             options.Validate();
             postProcessing.Transcription.Validate();
+            identification.Validate();
         }
         catch (ArgumentOutOfRangeException ex)
         {
@@ -72,6 +78,21 @@ public sealed class AnalyzeCommand : ICliCommand
         {
             logger.LogError("Input {Input} does not exist", input);
             return 2;
+        }
+        VoiceprintDocument? voiceprints = null;
+        if (voicesPath is not null)
+        {
+            if (!File.Exists(voicesPath))
+            {
+                logger.LogError("Voiceprint file {VoicesPath} does not exist (enrol with mtlbatch voices enroll --voices FILE)", voicesPath);
+                return 2;
+            }
+            try { voiceprints = await new VoiceprintFileStore(voicesPath).LoadAsync(cancellationToken).ConfigureAwait(false); }
+            catch (InvalidDataException ex)
+            {
+                logger.LogError("Cannot read the voiceprints: {Reason}", ex.Message);
+                return 2;
+            }
         }
 
         MtlModelFactory factory;
@@ -94,7 +115,15 @@ public sealed class AnalyzeCommand : ICliCommand
             var limits = CliConfiguration.Bind<InputLimits>(InputLimits.SectionName);
             var inputs = new AudioInputs(new ArchiveExpander(CliConfiguration.Bind<ArchiveExpanderOptions>(ArchiveExpanderOptions.SectionName), limits, logging.CreateLogger<ArchiveExpander>()), logging.CreateLogger<AudioInputs>());
             var decoder = new AudioDecoder(CliConfiguration.Bind<AudioDecoderOptions>(AudioDecoderOptions.SectionName), limits, logging.CreateLogger<AudioDecoder>());
-            var runner = new BatchAnalysisRunner(inputs, decoder, factory.CreateAnalyzer(postProcessing), WriteResultSetAsync, logging.CreateLogger<BatchAnalysisRunner>());
+            VoiceIdentification? voices = null;
+            if (voiceprints is not null)
+            {
+                var model = factory.Model.Description.ToModelInfo();
+                logger.LogInformation("Voiceprints {VoicesPath}: {Usable} voice(s) for {Model} {ModelVersion}, threshold {Threshold:F2}",
+                    voicesPath, voiceprints.UsableWith(model).Count, model.Name, model.Version, identification.Threshold);
+                voices = new VoiceIdentification(new VoiceIdentifier(identification, logging.CreateLogger<VoiceIdentifier>()), voiceprints);
+            }
+            var runner = new BatchAnalysisRunner(inputs, decoder, factory.CreateAnalyzer(postProcessing), WriteResultSetAsync, logging.CreateLogger<BatchAnalysisRunner>(), voices);
 
             IReadOnlyList<BatchItemOutcome> outcomes;
             if (Console.IsOutputRedirected)

@@ -66,7 +66,7 @@ public sealed class CorpusCommand : ICliCommand
 
         var sources = new Option<DirectoryInfo[]>("--source")
         {
-            Description = "Dialogue text source: a folder or bare git directory of SGD, PriMock57, ACI-Bench, MTS-Dialog or Earnings-21/22 (repeatable).",
+            Description = "Dialogue text source: a folder or bare git directory of SGD, PriMock57, ACI-Bench, MTS-Dialog, Earnings-21/22 or nltk_data (Switchboard sample) (repeatable).",
             Required = true, AllowMultipleArgumentsPerToken = true,
         };
         var textOut = new Option<DirectoryInfo>("--out") { Description = "Folder for dialogues.jsonl, sentences-train.txt, sentences-heldout.txt, summary.json.", Required = true };

@@ -16,7 +16,13 @@ internal sealed class DecoderCliOptions
     public Option<bool?> CharLmOnWords { get; } = new("--char-lm-on-words") { Description = "Also score vocabulary words with the character LM (both LMs)." };
     public Option<FileInfo?> Vocabulary { get; } = new("--vocabulary") { Description = "Custom vocabulary: one word or phrase per line, optionally followed by a boost (default boost: Analysis:PostProcessing:Transcription:VocabularyBoost)." };
 
-    public IEnumerable<Option> All => [WordLm, WordLmWeight, WordBonus, OovPenalty, CharLmOnWords, Vocabulary];
+    public Option<double?> ConfidenceScale { get; } = new("--confidence-scale") { Description = $"Scale of the beam scores when word confidences are read from them (default {new TranscriptionOptions().ConfidenceScale})." };
+
+    public Option<WordConfidenceMethod?> Confidence { get; } = new("--confidence") { Description = "Word confidence: CharacterPeak (mean character posterior, default) or BeamPosterior (the word's share of the beam)." };
+    public Option<double?> ConfidenceSlope { get; } = new("--confidence-slope") { Description = $"Calibration slope on the logit of the raw confidence (default {new TranscriptionOptions().ConfidenceSlope}; 1 with intercept 0 = raw)." };
+    public Option<double?> ConfidenceIntercept { get; } = new("--confidence-intercept") { Description = $"Calibration intercept (default {new TranscriptionOptions().ConfidenceIntercept})." };
+
+    public IEnumerable<Option> All => [WordLm, WordLmWeight, WordBonus, OovPenalty, CharLmOnWords, Vocabulary, ConfidenceScale, Confidence, ConfidenceSlope, ConfidenceIntercept];
 
     /// <summary>Applies the given options to <paramref name="transcription"/> (the configuration-bound settings).</summary>
     public void ApplyTo(ParseResult parse, TranscriptionOptions transcription)
@@ -26,5 +32,9 @@ internal sealed class DecoderCliOptions
         if (parse.GetValue(OovPenalty) is { } p) transcription.OovPenalty = p;
         if (parse.GetValue(CharLmOnWords) is { } both) transcription.CharLmOnVocabularyWords = both;
         if (parse.GetValue(Vocabulary) is { } v) transcription.VocabularyPath = v.FullName;
+        if (parse.GetValue(ConfidenceScale) is { } c) transcription.ConfidenceScale = c;
+        if (parse.GetValue(Confidence) is { } method) transcription.ConfidenceMethod = method;
+        if (parse.GetValue(ConfidenceSlope) is { } slope) transcription.ConfidenceSlope = slope;
+        if (parse.GetValue(ConfidenceIntercept) is { } intercept) transcription.ConfidenceIntercept = intercept;
     }
 }

@@ -32,7 +32,7 @@ public static partial class WuwOrthography
     public static (WuwTextKind Kind, string? Text) Normalize(string orthography)
     {
         var s = orthography;
-        if (s.Contains('^', StringComparison.Ordinal) || NameRegex().IsMatch(s)) return (WuwTextKind.Drop, null);
+        if (s.Contains('^', StringComparison.Ordinal) || PersonalNames.SaysAName(s)) return (WuwTextKind.Drop, null);
         // Digits: how the caller read them ("nine one one", "nine eleven") is not written down.
         if (s.Contains("((", StringComparison.Ordinal) || s.Contains("))", StringComparison.Ordinal) || s.Contains('~', StringComparison.Ordinal) || s.Any(char.IsAsciiDigit))
             return (WuwTextKind.NoText, null);
@@ -53,9 +53,6 @@ public static partial class WuwOrthography
         var text = TextNormalizer.Normalize(string.Join(' ', words));
         return text is null ? (WuwTextKind.NoText, null) : (WuwTextKind.Text, text);
     }
-
-    [GeneratedRegex(@"\bmy\s+name\b", RegexOptions.IgnoreCase)]
-    private static partial Regex NameRegex();
 
     [GeneratedRegex(@"\{[^}]*\}?")]
     private static partial Regex BraceRegex();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -10,7 +11,11 @@ namespace MtlBatch.Corpus.Text;
 public sealed record DialogueTurn([property: JsonPropertyName("role")] string Role, [property: JsonPropertyName("text")] string Text);
 
 /// <summary>A dialogue as its source writes it (text not yet normalised).</summary>
-public sealed record RawDialogue(string Id, string Source, IReadOnlyList<DialogueTurn> Turns);
+public sealed record RawDialogue(string Id, string Source, IReadOnlyList<DialogueTurn> Turns)
+{
+    /// <summary>Turns the reader left out because they may hold a personal name (Switchboard; docs/data-sources.md).</summary>
+    public int TurnsDroppedForNames { get; init; }
+}
 
 /// <summary>Reads one kind of public dialogue text (docs/data-sources.md, "Text sources").</summary>
 public interface IDialogueReader
@@ -26,7 +31,7 @@ public interface IDialogueReader
 
 public static partial class DialogueReaders
 {
-    public static readonly IReadOnlyList<IDialogueReader> All = [new SgdReader(), new PriMockReader(), new AciBenchReader(), new MtsDialogReader(), new EarningsReader()];
+    public static readonly IReadOnlyList<IDialogueReader> All = [new SgdReader(), new PriMockReader(), new AciBenchReader(), new MtsDialogReader(), new EarningsReader(), new SwitchboardReader()];
 
     /// <summary>Reads each selected file's text; files the tree lists without content are counted in <paramref name="missing"/>.</summary>
     internal static async Task<List<(string Path, string Text)>> ReadFilesAsync(ISourceTree tree, IReadOnlyList<string> files, CancellationToken ct, Action<string>? missing = null)
@@ -282,4 +287,112 @@ public sealed partial class EarningsReader : IDialogueReader
 
     [GeneratedRegex(@"^earnings2[12]/transcripts/nlp_references/[^/]+\.nlp$")]
     private static partial Regex FilePattern();
+}
+
+/// <summary>
+/// The Switchboard sample of nltk_data: <c>packages/corpora/switchboard.zip</c>, entry <c>switchboard/transcript</c>
+/// (36 telephone calls separated by blank lines, "A.1: text" lines; a line without a label continues the one before).
+/// Rules (docs/data-sources.md): non-speech and annotation marks are removed (<c>&lt;laughter&gt;</c>,
+/// <c>&lt;&lt;pause&gt;</c>, <c>[</c> <c>]</c> <c>+</c> <c>{C</c>, parentheses, dashes, "..."), partial words (<c>wh-</c>)
+/// are dropped, disfluencies (uh, um, uh-huh) stay as words; every utterance that may hold a personal name
+/// (<see cref="PersonalNames.FindLikelyName"/>, with the proper nouns of the sample's own tagging in
+/// <c>switchboard/tagged</c>) is dropped whole and counted.
+/// </summary>
+internal sealed partial class SwitchboardReader : IDialogueReader
+{
+    public const string ZipPath = "packages/corpora/switchboard.zip", TranscriptEntry = "switchboard/transcript", TaggedEntry = "switchboard/tagged";
+
+    public string Name => "switchboard";
+
+    public IReadOnlyList<string> Select(IReadOnlyList<string> paths) => [.. paths.Where(p => p == ZipPath)];
+
+    public async Task<IReadOnlyList<RawDialogue>> ReadAsync(ISourceTree tree, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    {
+        var result = new List<RawDialogue>();
+        foreach (var path in files)
+        {
+            var bytes = await tree.ReadBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            if (bytes is null) continue;
+            using var zip = new ZipArchive(new MemoryStream(bytes), ZipArchiveMode.Read);
+            var transcript = await ReadEntryAsync(zip, TranscriptEntry, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"{tree.Location}: {path} holds no {TranscriptEntry}.");
+            var tagged = await ReadEntryAsync(zip, TaggedEntry, cancellationToken).ConfigureAwait(false);
+            var properNouns = tagged is null ? new HashSet<string>(StringComparer.Ordinal) : ProperNouns(tagged);
+            var calls = Calls(transcript);
+            for (var i = 0; i < calls.Count; i++)
+            {
+                var turns = new List<DialogueTurn>();
+                var dropped = 0;
+                foreach (var (speaker, text) in calls[i])
+                {
+                    var marked = RemoveMarks(text);
+                    if (PersonalNames.FindLikelyName(marked, properNouns) is not null) { dropped++; continue; }
+                    var spoken = DialogueReaders.Detokenize(Spaces().Replace(PartialWord().Replace(marked, "$1"), " ")).Trim();
+                    if (spoken.Length > 0) turns.Add(new DialogueTurn("caller_" + speaker.ToLowerInvariant(), spoken));
+                }
+                result.Add(new RawDialogue($"switchboard:{i + 1:D2}", Name, turns) { TurnsDroppedForNames = dropped });
+            }
+        }
+        return result;
+    }
+
+    private static async Task<string?> ReadEntryAsync(ZipArchive zip, string name, CancellationToken cancellationToken)
+    {
+        if (zip.GetEntry(name) is not { } entry) return null;
+        using var reader = new StreamReader(entry.Open());
+        return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The calls of a transcript: (speaker A or B, utterance) in order; blank lines separate calls.</summary>
+    private static List<List<(string Speaker, string Text)>> Calls(string transcript)
+    {
+        var calls = new List<List<(string, string)>>();
+        List<(string Speaker, string Text)>? call = null;
+        foreach (var raw in transcript.Split('\n'))
+        {
+            var line = raw.Trim();
+            if (line.Length == 0) { call = null; continue; }
+            var m = Label().Match(line);
+            if (m.Success)
+            {
+                if (call is null) calls.Add(call = []);
+                call.Add((m.Groups["speaker"].Value, m.Groups["text"].Value));
+            }
+            else if (call is { Count: > 0 }) call[^1] = call[^1] with { Text = call[^1].Text + " " + line };
+        }
+        return calls;
+    }
+
+    /// <summary>Words tagged NNP/NNPS ("Randy/NNP") in <c>switchboard/tagged</c>, except single letters and the forms of I.</summary>
+    private static HashSet<string> ProperNouns(string tagged) =>
+        ProperNoun().Matches(tagged).Select(m => m.Groups["word"].Value)
+            .Where(w => w.Length > 1 && !PersonalNames.IsFirstPerson(w)).ToHashSet(StringComparer.Ordinal);
+
+    private static string RemoveMarks(string text) =>
+        Spaces().Replace(LoneDashes().Replace(Symbols().Replace(Angled().Replace(text, " "), " "), " "), " ").Trim();
+
+    [GeneratedRegex(@"^(?<speaker>[AB])\.\d+:\s*(?<text>.*)$")]
+    private static partial Regex Label();
+
+    [GeneratedRegex(@"(?<=^|\s)(?<word>[^\s/]+)/NNPS?(?=\s|$)", RegexOptions.Multiline)]
+    private static partial Regex ProperNoun();
+
+    // <laughter>, <Throat_clearing>, <<pause>, <<very faint>: non-speech events and transcriber comments.
+    [GeneratedRegex(@"<+[^<>]*>")]
+    private static partial Regex Angled();
+
+    // Disfluency and discourse marks: [ ] + { } with their letter ({C, {F), parentheses, underscores.
+    [GeneratedRegex(@"\{[A-Z]?|[\[\]+}()_]")]
+    private static partial Regex Symbols();
+
+    // Restart dashes ("-", "--") and trailing-off dots ("...") standing as tokens of their own.
+    [GeneratedRegex(@"(?<=^|\s)(-+|\.{2,})(?=\s|$)")]
+    private static partial Regex LoneDashes();
+
+    // A partial word (wh-, to-, Bas-) with the punctuation after it kept.
+    [GeneratedRegex(@"(?<=^|\s)[A-Za-z']+-([,.?!]*)(?=\s|$)")]
+    private static partial Regex PartialWord();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
 }

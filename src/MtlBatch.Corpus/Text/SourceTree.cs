@@ -11,6 +11,9 @@ public interface ISourceTree
 
     /// <summary>The file's text, or null when the tree lists it but does not hold its content (absent large files).</summary>
     Task<string?> ReadAsync(string path, CancellationToken cancellationToken);
+
+    /// <summary>The file's bytes (an archive such as nltk_data's <c>switchboard.zip</c>), or null like <see cref="ReadAsync"/>.</summary>
+    Task<byte[]?> ReadBytesAsync(string path, CancellationToken cancellationToken);
 }
 
 public static class SourceTrees
@@ -38,6 +41,9 @@ public sealed class DirectoryTree(string root) : ISourceTree
 
     public async Task<string?> ReadAsync(string path, CancellationToken cancellationToken) =>
         await File.ReadAllTextAsync(Path.Combine(root, path), cancellationToken).ConfigureAwait(false);
+
+    public async Task<byte[]?> ReadBytesAsync(string path, CancellationToken cancellationToken) =>
+        await File.ReadAllBytesAsync(Path.Combine(root, path), cancellationToken).ConfigureAwait(false);
 }
 
 /// <summary>A bare git repository read with <c>git ls-tree</c> and <c>git show HEAD:path</c>; no work tree needed.</summary>
@@ -60,6 +66,18 @@ public sealed class GitTree(string gitDir, ProcessRunner runner) : ISourceTree
         catch (InvalidOperationException)
         {
             // Listed in the tree, content not in this clone (partial mirrors leave large blobs out).
+            return null;
+        }
+    }
+
+    public async Task<byte[]?> ReadBytesAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await runner.RunBinaryAsync("git", ["--git-dir=" + gitDir, "cat-file", "blob", "HEAD:" + path], cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
             return null;
         }
     }

@@ -24,7 +24,8 @@ public sealed record TextSourceSummary(
     [property: JsonPropertyName("keptTurns")] int KeptTurns,
     [property: JsonPropertyName("sentences")] int Sentences,
     [property: JsonPropertyName("keptSentences")] int KeptSentences,
-    [property: JsonPropertyName("filesWithoutContent")] int FilesWithoutContent);
+    [property: JsonPropertyName("filesWithoutContent")] int FilesWithoutContent,
+    [property: JsonPropertyName("turnsDroppedForNames")] int TurnsDroppedForNames);
 
 /// <summary>The files <c>mtlbatch corpus text</c> writes and <c>corpus build --text</c> reads (docs/corpus-v2.md).</summary>
 public sealed class DialogueText
@@ -60,7 +61,7 @@ public sealed class DialogueText
 
 /// <summary>
 /// Extracts normalised sentences and dialogue turn sequences from public dialogue text (SGD, PriMock57, ACI-Bench,
-/// MTS-Dialog, Earnings-21/22). Whole dialogues are held out by a stable hash of their id; a held-out sentence that
+/// MTS-Dialog, Earnings-21/22, the Switchboard sample of nltk_data). Whole dialogues are held out by a stable hash of their id; a held-out sentence that
 /// also occurs in a training dialogue is dropped from the held-out list, so test text is never trained on.
 /// </summary>
 public sealed partial class TextCorpusBuilder(ILogger<TextCorpusBuilder> logger)
@@ -91,9 +92,11 @@ public sealed partial class TextCorpusBuilder(ILogger<TextCorpusBuilder> logger)
                 var missing = 0;
                 var counting = new CountingTree(tree, () => missing++);
                 var raw = await reader.ReadAsync(counting, files, cancellationToken).ConfigureAwait(false);
-                int turns = 0, keptTurns = 0, sentences = 0, keptSentences = 0, held = 0;
+                int turns = 0, keptTurns = 0, sentences = 0, keptSentences = 0, held = 0, named = 0;
                 foreach (var d in raw.OrderBy(d => d.Id, StringComparer.Ordinal))
                 {
+                    turns += d.TurnsDroppedForNames;
+                    named += d.TurnsDroppedForNames;
                     var split = DialogueText.IsHeldOut(d.Id) ? "heldout" : "train";
                     var pool = split == "train" ? train : heldOut;
                     var kept = new List<DialogueTurn>();
@@ -115,11 +118,11 @@ public sealed partial class TextCorpusBuilder(ILogger<TextCorpusBuilder> logger)
                     if (kept.Count > 0) records.Add(new DialogueRecord { Id = d.Id, Source = d.Source, Split = split, Turns = kept });
                 }
                 var key = reader.Name + (summaries.ContainsKey(reader.Name) ? "@" + tree.Location : "");
-                summaries[key] = new TextSourceSummary(tree.Location, raw.Count, held, turns, keptTurns, sentences, keptSentences, missing);
-                logger.LogInformation("Text source {Source} at {Location}: {Dialogues} dialogues ({HeldOut} held out), {Kept}/{Sentences} sentences kept, {Missing} files without content",
-                    reader.Name, tree.Location, raw.Count, held, keptSentences, sentences, missing);
+                summaries[key] = new TextSourceSummary(tree.Location, raw.Count, held, turns, keptTurns, sentences, keptSentences, missing, named);
+                logger.LogInformation("Text source {Source} at {Location}: {Dialogues} dialogues ({HeldOut} held out), {Kept}/{Sentences} sentences kept, {Named} turns dropped for a possible personal name, {Missing} files without content",
+                    reader.Name, tree.Location, raw.Count, held, keptSentences, sentences, named, missing);
             }
-            if (!matched) throw new InvalidDataException($"'{source}' holds none of the known text sources (SGD, PriMock57, ACI-Bench, MTS-Dialog, Earnings-21/22).");
+            if (!matched) throw new InvalidDataException($"'{source}' holds none of the known text sources (SGD, PriMock57, ACI-Bench, MTS-Dialog, Earnings-21/22, Switchboard of nltk_data).");
         }
 
         records.Sort((a, b) => string.CompareOrdinal(a.Id, b.Id));
@@ -174,6 +177,12 @@ public sealed partial class TextCorpusBuilder(ILogger<TextCorpusBuilder> logger)
             var text = await inner.ReadAsync(path, cancellationToken).ConfigureAwait(false);
             if (text is null) missing();
             return text;
+        }
+        public async Task<byte[]?> ReadBytesAsync(string path, CancellationToken cancellationToken)
+        {
+            var bytes = await inner.ReadBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            if (bytes is null) missing();
+            return bytes;
         }
     }
 }

@@ -37,8 +37,9 @@ public interface IBatchProgress
 /// and writes its result set to OUT/&lt;relative path without extension&gt;/. A failing input gets an error.json there
 /// and the batch goes on.
 /// </summary>
+/// <param name="voices">When set, diarized speakers are named after enrolled voices (docs/voiceprints.md) before the set is written.</param>
 public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder, SpeechAnalyzer analyzer, ResultSetWriter writer,
-    ILogger<BatchAnalysisRunner>? logger = null)
+    ILogger<BatchAnalysisRunner>? logger = null, Voices.VoiceIdentification? voices = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<BatchAnalysisRunner>.Instance;
 
@@ -105,6 +106,7 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
                 result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, itemProgress, cancellationToken).ConfigureAwait(false);
             }
 
+            if (voices is not null) result = voices.Apply(result);
             await writer(result, folder, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Analysed {Recording}: {Duration:F1} s, {Words} words, {Speakers} speakers on {Device} at {Realtime:F1}x realtime -> {Folder}",
                 item.RelativeName, result.Recording.DurationSeconds, result.Transcript.Words.Count, result.Speakers.Count, result.Processing.Device,

@@ -15,10 +15,13 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
     public ICtcPrefixScorer? LanguageModel { get; } = lm;
 
     /// <param name="precedingText">Transcript already committed before these frames: the LM's context (null = start of a sentence).</param>
-    public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText = null)
+    /// <param name="trace">When given (and the beam is wider than 1), records the beam of every frame so that
+    /// <see cref="BeamTrace.WordPosterior"/> can weigh the decoded words against their competitors.</param>
+    public int[] Decode(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText = null, BeamTrace? trace = null)
     {
         if (logProbs.Length < frames * vocab) throw new ArgumentException("logProbs is shorter than frames x vocab.", nameof(logProbs));
-        return BeamWidth == 1 ? Greedy(logProbs, frames, vocab) : Beam(logProbs, frames, vocab, precedingText);
+        trace?.Clear();
+        return BeamWidth == 1 ? Greedy(logProbs, frames, vocab) : Beam(logProbs, frames, vocab, precedingText, trace);
     }
 
     /// <summary>Best path: argmax per frame, merge repeats, drop blanks.</summary>
@@ -42,10 +45,12 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         return best;
     }
 
-    private sealed class Prefix(Prefix? parent, int token, PrefixState lmState, double lmScore)
+    internal sealed class Prefix(Prefix? parent, int token, PrefixState lmState, double lmScore)
     {
         public Prefix? Parent { get; } = parent;
         public int Token { get; } = token;
+        /// <summary>Number of labels in the prefix (0 for the root).</summary>
+        public int Depth { get; } = parent is null ? 0 : parent.Depth + 1;
         /// <summary>LM context after this prefix (default without an LM).</summary>
         public PrefixState LmState { get; } = lmState;
         /// <summary>Fused LM score of the last label, added on every path that enters this prefix (0 without an LM).</summary>
@@ -67,17 +72,36 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         }
     }
 
-    private struct Score
+    /// <summary>A beam entry with its total computed once (sorting compares totals many times; each is a log-add).</summary>
+    internal readonly record struct Entry(Prefix Prefix, Score Score, double Total)
+    {
+        public Entry(Prefix prefix, Score score) : this(prefix, score, score.Total) { }
+    }
+
+    /// <summary>Descending by total; stable, and insertion sort is cheap on the short, nearly sorted lists of a beam.</summary>
+    private static void SortByTotal(List<Entry> beams)
+    {
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(beams);
+        for (var i = 1; i < span.Length; i++)
+        {
+            var x = span[i];
+            var j = i - 1;
+            while (j >= 0 && span[j].Total < x.Total) { span[j + 1] = span[j]; j--; }
+            span[j + 1] = x;
+        }
+    }
+
+    internal struct Score
     {
         public double Blank;    // log P(prefix, path ends in blank)
         public double NonBlank; // log P(prefix, path ends in its last label)
         public readonly double Total => LogAdd(Blank, NonBlank);
     }
 
-    private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText)
+    private int[] Beam(ReadOnlySpan<float> logProbs, int frames, int vocab, string? precedingText, BeamTrace? trace)
     {
         var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? default, 0);
-        var beams = new List<(Prefix Prefix, Score Score)> { (root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
+        var beams = new List<Entry> { new(root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
         var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
         var candidates = new List<int>(vocab);
 
@@ -85,11 +109,27 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         {
             var row = logProbs.Slice(t * vocab, vocab);
             SelectCandidates(row, candidates);
+            if (candidates.Count == 0)
+            {
+                // Blank (or a repeat) only, the common case on trained posteriors: no prefix is created and none merge,
+                // so every beam is updated in place, without the dictionary.
+                for (var i = 0; i < beams.Count; i++)
+                {
+                    var (prefix, score, total) = beams[i];
+                    beams[i] = new Entry(prefix, new Score
+                    {
+                        Blank = total + row[Blank],
+                        NonBlank = prefix.Token >= 0 ? score.NonBlank + row[prefix.Token] : double.NegativeInfinity,
+                    });
+                }
+                SortByTotal(beams);
+                trace?.AddFrame(beams);
+                continue;
+            }
             next.Clear();
 
-            foreach (var (prefix, score) in beams)
+            foreach (var (prefix, score, total) in beams)
             {
-                var total = score.Total;
                 // Stay on the prefix: emit blank, or repeat its last label (merged by CTC).
                 var same = next.GetValueOrDefault(prefix, Empty);
                 same.Blank = LogAdd(same.Blank, total + row[Blank]);
@@ -108,9 +148,10 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
             }
 
             beams.Clear();
-            foreach (var kv in next) beams.Add((kv.Key, kv.Value));
-            beams.Sort(static (a, b) => b.Score.Total.CompareTo(a.Score.Total));
+            foreach (var kv in next) beams.Add(new Entry(kv.Key, kv.Value));
+            SortByTotal(beams);
             if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
+            trace?.AddFrame(beams);
         }
 
         // The final choice also scores ending here (e.g. a word still open at the end is completed or charged as unknown).
@@ -118,15 +159,16 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         if (LanguageModel is { } scorer)
         {
             var bestScore = double.NegativeInfinity;
-            foreach (var (prefix, score) in beams)
+            foreach (var (prefix, _, beamTotal) in beams)
             {
-                var total = score.Total + scorer.Finish(prefix.LmState);
+                var total = beamTotal + scorer.Finish(prefix.LmState);
                 if (total > bestScore) { bestScore = total; best = prefix; }
             }
         }
         var tokens = new List<int>();
         for (var p = best; p.Parent is not null; p = p.Parent) tokens.Add(p.Token);
         tokens.Reverse();
+        trace?.SetBest(best);
         return [.. tokens];
     }
 
@@ -167,5 +209,67 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         if (double.IsNegativeInfinity(a)) return b;
         if (double.IsNegativeInfinity(b)) return a;
         return a > b ? a + Math.Log(1 + Math.Exp(b - a)) : b + Math.Log(1 + Math.Exp(a - b));
+    }
+}
+
+/// <summary>
+/// The beams of one <see cref="CtcPrefixBeamSearch.Decode"/> call, frame by frame, for word confidences: the posterior of a
+/// decoded word is the share of the beam's probability mass, a little after the word ends, held by hypotheses that contain
+/// that word, among the hypotheses that agree with everything before it. Competing spellings, competing words and a
+/// still-unfinished alternative all count against it; uncertainty about earlier words does not. Scores are scaled by
+/// <c>scale</c> before normalising (like a lattice's acoustic scale), which is what calibration tunes.
+/// </summary>
+public sealed class BeamTrace
+{
+    private readonly List<(CtcPrefixBeamSearch.Prefix Prefix, double Score)[]> _frames = [];
+    private readonly List<CtcPrefixBeamSearch.Prefix> _bestPath = []; // _bestPath[k] = the prefix ending with label k
+
+    /// <summary>Frames recorded by the last decode.</summary>
+    public int Frames => _frames.Count;
+
+    internal void Clear() { _frames.Clear(); _bestPath.Clear(); }
+
+    internal void AddFrame(List<CtcPrefixBeamSearch.Entry> beams)
+    {
+        var row = new (CtcPrefixBeamSearch.Prefix, double)[beams.Count];
+        for (var i = 0; i < row.Length; i++) row[i] = (beams[i].Prefix, beams[i].Total);
+        _frames.Add(row);
+    }
+
+    internal void SetBest(CtcPrefixBeamSearch.Prefix best)
+    {
+        for (var p = best; p.Parent is not null; p = p.Parent) _bestPath.Add(p);
+        _bestPath.Reverse();
+    }
+
+    /// <summary>
+    /// Posterior (0..1) of the word made of labels <paramref name="firstLabel"/>..<paramref name="lastLabel"/> (indices into the
+    /// decoded label sequence) at frame <paramref name="frame"/>; null when nothing was recorded for that frame.
+    /// </summary>
+    public double? WordPosterior(int firstLabel, int lastLabel, int frame, double scale)
+    {
+        if (_frames.Count == 0 || lastLabel >= _bestPath.Count || firstLabel > lastLabel || firstLabel < 0) return null;
+        var row = _frames[Math.Clamp(frame, 0, _frames.Count - 1)];
+        var context = firstLabel == 0 ? null : _bestPath[firstLabel - 1]; // null: the root, which every beam descends from
+        var word = _bestPath[lastLabel];
+        var max = double.NegativeInfinity;
+        foreach (var (_, score) in row) max = Math.Max(max, score);
+        if (double.IsNegativeInfinity(max)) return null;
+        double within = 0, agreeing = 0;
+        foreach (var (prefix, score) in row)
+        {
+            if (context is not null && !DescendsFrom(prefix, context)) continue;
+            var mass = Math.Exp(scale * (score - max));
+            within += mass;
+            if (DescendsFrom(prefix, word)) agreeing += mass;
+        }
+        return within > 0 ? agreeing / within : null;
+    }
+
+    private static bool DescendsFrom(CtcPrefixBeamSearch.Prefix prefix, CtcPrefixBeamSearch.Prefix ancestor)
+    {
+        var p = prefix;
+        while (p is not null && p.Depth > ancestor.Depth) p = p.Parent;
+        return ReferenceEquals(p, ancestor);
     }
 }

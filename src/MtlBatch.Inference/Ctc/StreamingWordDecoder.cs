@@ -1,7 +1,9 @@
 namespace MtlBatch.Inference.Ctc;
 
 /// <summary>A recognised word; times in seconds from the start of the recording.</summary>
-/// <param name="Confidence">Mean over the word's characters of each character's peak posterior (see docs/inference.md).</param>
+/// <param name="Confidence">Calibrated (<see cref="TranscriptionOptions.Calibrate"/>) mean over the word's characters of each
+/// character's peak posterior, or with <see cref="WordConfidenceMethod.BeamPosterior"/> the word's posterior against the beam's
+/// competing hypotheses (see docs/inference.md, "Word confidence").</param>
 public sealed record DecodedWord(string Text, double Start, double End, double Confidence);
 
 /// <summary>
@@ -25,6 +27,8 @@ public sealed class StreamingWordDecoder
     private int _bufferedFrames;
     private long _bufferStart; // global CTC frame of buffer row 0
 
+    private readonly BeamTrace? _trace;
+    private readonly int _confidenceDelayFrames;
     private readonly Action<DecodedWord>? _onWord;
     private string _committedTail = ""; // last characters of the committed words: the LM context of the next decode
 
@@ -38,6 +42,8 @@ public sealed class StreamingWordDecoder
         _frameShift = ctcFrameShift;
         _options = options ?? new TranscriptionOptions();
         _search = new CtcPrefixBeamSearch(beamWidth, _options.BeamPruneLogRatio, languageModel);
+        _trace = beamWidth > 1 && _options.ConfidenceMethod == WordConfidenceMethod.BeamPosterior ? new BeamTrace() : null;
+        _confidenceDelayFrames = (int)Math.Round(_options.ConfidenceDelaySeconds / ctcFrameShift);
         _buffer = new float[_vocab * 1024];
     }
 
@@ -53,7 +59,7 @@ public sealed class StreamingWordDecoder
         if (logProbs.Length < frames * _vocab) throw new ArgumentException("Region is shorter than frames x vocab.", nameof(logProbs));
         Append(logProbs[..(frames * _vocab)], frames);
         var span = _buffer.AsSpan(0, _bufferedFrames * _vocab);
-        var tokens = _search.Decode(span, _bufferedFrames, _vocab, _committedTail);
+        var tokens = _search.Decode(span, _bufferedFrames, _vocab, _committedTail, _trace);
         var aligned = CtcAligner.Align(span, _bufferedFrames, _vocab, tokens);
 
         var carryFrom = CommitPoint(aligned, isLast, out var commitTokens);
@@ -93,28 +99,34 @@ public sealed class StreamingWordDecoder
     private void EmitWords(ReadOnlySpan<AlignedToken> tokens)
     {
         var text = new System.Text.StringBuilder();
-        int first = -1, last = -1; double confidenceSum = 0; var count = 0;
+        int first = -1, last = -1, firstLabel = -1, lastLabel = -1; double confidenceSum = 0; var count = 0;
         void Flush()
         {
             if (text.Length > 0)
             {
-                var word = new DecodedWord(text.ToString(), (_bufferStart + first) * _frameShift, (_bufferStart + last + 1) * _frameShift, confidenceSum / count);
+                // The beam is read a little after the word's last character: by then the hypotheses that spell it differently
+                // (or end it elsewhere) have had their frames, and the next word has not yet pruned them away.
+                var confidence = _options.Calibrate(
+                    _trace?.WordPosterior(firstLabel, lastLabel, last + _confidenceDelayFrames, _options.ConfidenceScale) ?? confidenceSum / count);
+                var word = new DecodedWord(text.ToString(), (_bufferStart + first) * _frameShift, (_bufferStart + last + 1) * _frameShift, confidence);
                 _words.Add(word);
                 _onWord?.Invoke(word);
                 var tail = _committedTail.Length == 0 ? word.Text : _committedTail + " " + word.Text;
                 _committedTail = tail.Length > 64 ? tail[^64..] : tail; // enough for the word LM's 3 words of context
             }
-            text.Clear(); first = -1; confidenceSum = 0; count = 0;
+            text.Clear(); first = -1; firstLabel = -1; confidenceSum = 0; count = 0;
         }
-        foreach (var t in tokens)
+        for (var i = 0; i < tokens.Length; i++)
         {
+            var t = tokens[i];
             if (t.Token == _space) { Flush(); continue; }
             var symbol = _chars[t.Token];
             if (symbol.Length > 1 && symbol[0] == '<') continue; // special symbols such as <unk> carry no text
             // A long silence also ends a word, in case the model skipped the space.
             if (first >= 0 && (t.FirstFrame - last - 1) * _frameShift >= _options.WordGapSeconds) Flush();
-            if (first < 0) first = t.FirstFrame;
+            if (first < 0) { first = t.FirstFrame; firstLabel = i; }
             last = t.LastFrame;
+            lastLabel = i;
             text.Append(symbol);
             confidenceSum += t.Peak;
             count++;
