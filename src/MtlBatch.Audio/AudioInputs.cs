@@ -83,8 +83,11 @@ public sealed class AudioInputs
             $"'{item.SourceDescription}' has the same output name as an earlier input ('{item.RelativeName}'); it was not analysed.");
     }
 
-    /// <summary>Depth-first, ordinal-sorted walk; yields (full path, '/'-separated relative path).</summary>
-    private static IEnumerable<(string File, string Relative)> Walk(string root)
+    /// <summary>
+    /// The files of a folder as <c>mtlbatch analyze</c> and <c>mtlbatch submit</c> take them: depth-first, ordinal-sorted,
+    /// hidden/system names skipped, symlinked folders not followed; yields (full path, '/'-separated relative path).
+    /// </summary>
+    public static IEnumerable<(string File, string Relative)> Walk(string root)
     {
         var pending = new Stack<(string Dir, string Prefix)>();
         pending.Push((root, ""));

@@ -1,20 +1,17 @@
-using System.Net;
 using Microsoft.Azure.Functions.Worker.Http;
 using MtlBatch.Core;
+using MtlBatch.Pipeline;
 
 namespace MtlBatch.Functions;
 
-/// <summary>JSON responses written with the project's serializer settings (camelCase, same as result.json).</summary>
+/// <summary>Writes a <see cref="PipelineApi"/> answer with the project's serializer settings (camelCase, same as result.json).</summary>
 internal static class HttpJson
 {
-    public static async Task<HttpResponseData> RespondAsync<T>(HttpRequestData request, HttpStatusCode status, T body, CancellationToken cancellationToken)
+    public static async Task<HttpResponseData> RespondAsync(HttpRequestData request, ApiResponse answer, CancellationToken cancellationToken)
     {
-        var response = request.CreateResponse(status);
+        var response = request.CreateResponse(answer.Status);
         response.Headers.Add("Content-Type", "application/json; charset=utf-8");
-        await response.WriteStringAsync(MtlJson.Serialize(body), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await response.WriteStringAsync(MtlJson.Serialize(answer.Body), cancellationToken: cancellationToken).ConfigureAwait(false);
         return response;
     }
-
-    public static Task<HttpResponseData> ProblemAsync(HttpRequestData request, HttpStatusCode status, string message, CancellationToken cancellationToken) =>
-        RespondAsync(request, status, new { error = message }, cancellationToken);
 }

@@ -70,6 +70,14 @@ public sealed class InferenceJobHandler(
             await DeleteDecodedAsync(job, cancellationToken).ConfigureAwait(false);
             return new InferenceOutcome(job.JobId, InferenceStatus.AlreadySucceeded);
         }
+        if (row?.GetState() == JobState.Running)
+        {
+            // A delivery ends in Succeeded, Failed or (after a failed attempt or a deferral) Queued; Running means the
+            // previous delivery never finished: its worker was killed, hung past its lease or was stopped mid-job.
+            logger.LogWarning(
+                "Job {JobId} ({Recording}) was left Running by a previous delivery (started {StartedAt:O}, attempt {Attempts}) whose lease expired without an outcome; retrying it (delivery {DequeueCount})",
+                job.JobId, job.Recording, row.StartedAt, row.Attempts, dequeueCount);
+        }
         row ??= new JobEntity
         {
             JobId = job.JobId, Recording = job.Recording, Upload = job.Upload, ContentSha256 = job.ContentSha256,

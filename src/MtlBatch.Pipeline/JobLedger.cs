@@ -208,6 +208,26 @@ public sealed class JobLedger(PipelineStorage storage, ResiliencePipelines resil
         return response.Headers.ETag ?? default;
     }
 
+    /// <summary>Every job row (RowKey <c>job</c>), page by page; each page is read through the storage pipeline.</summary>
+    public async IAsyncEnumerable<JobEntity> ListJobsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? continuation = null;
+        do
+        {
+            var token = continuation;
+            var page = await resilience.StorageAsync(async ct =>
+            {
+                await foreach (var p in _table.QueryAsync<JobEntity>(e => e.RowKey == JobEntity.Row, maxPerPage: 500, cancellationToken: ct).AsPages(token).ConfigureAwait(false))
+                    return p;
+                return null;
+            }, cancellationToken).ConfigureAwait(false);
+            if (page is null) yield break;
+            foreach (var row in page.Values) yield return row;
+            continuation = page.ContinuationToken;
+        }
+        while (!string.IsNullOrEmpty(continuation));
+    }
+
     private async Task<T?> GetAsync<T>(string partitionKey, string rowKey, CancellationToken cancellationToken) where T : class, ITableEntity, new()
     {
         var response = await resilience.StorageAsync(async ct => await _table.GetEntityIfExistsAsync<T>(partitionKey, rowKey, cancellationToken: ct).ConfigureAwait(false),

@@ -31,9 +31,16 @@ public sealed record JobStatus
     };
 }
 
-/// <summary>Reads the ledger for the GetJob endpoint.</summary>
+/// <summary>Reads the ledger for the GetJob endpoint and <c>mtlbatch status</c>.</summary>
 public sealed class JobQueryService(JobLedger ledger)
 {
+    /// <summary>Every job row of the ledger (<c>mtlbatch status --all</c>), in the table's order (by job id).</summary>
+    public async IAsyncEnumerable<JobStatus> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var row in ledger.ListJobsAsync(cancellationToken).ConfigureAwait(false))
+            yield return JobStatus.From(row);
+    }
+
     public async Task<JobStatus?> GetByJobIdAsync(string jobId, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(jobId) || jobId.Length > 64 || !jobId.All(char.IsAsciiHexDigit)) return null;

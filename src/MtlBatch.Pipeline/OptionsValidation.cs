@@ -22,6 +22,7 @@ public static class PipelineOptionsValidation
                      () => services.GetRequiredService<IOptions<PipelineOptions>>().Value,
                      () => services.GetRequiredService<IOptions<ResilienceOptions>>().Value,
                      () => services.GetRequiredService<IOptions<WorkerOptions>>().Value,
+                     () => services.GetRequiredService<IOptions<ReprocessOptions>>().Value,
                      () => services.GetRequiredService<IOptions<VoiceprintStoreOptions>>().Value,
                      () => services.GetRequiredService<IOptions<Inference.Voices.VoiceIdentificationOptions>>().Value,
                      () => services.GetRequiredService<IOptions<RecordingFeatureOptions>>().Value,
@@ -123,6 +124,23 @@ public sealed class WorkerOptionsValidator : IValidateOptions<WorkerOptions>
             $"Worker:MessageLease = {options.MessageLease}: must be between 1 s and 7 days");
         PipelineOptionsValidation.Add(failures, options.RetryDelay >= TimeSpan.Zero, $"Worker:RetryDelay = {options.RetryDelay}: must be >= 0");
         PipelineOptionsValidation.Add(failures, options.MaxConcurrentJobs is >= 1 and <= 32, $"Worker:MaxConcurrentJobs = {options.MaxConcurrentJobs}: must be 1-32");
+        PipelineOptionsValidation.Add(failures, options.HttpPort is >= 0 and <= 65535, $"Worker:HttpPort = {options.HttpPort}: must be 0 (off) or a port 1-65535");
+        return PipelineOptionsValidation.Result(failures);
+    }
+}
+
+/// <summary><see cref="ReprocessOptions"/>: a schedule the timer (and the local worker) can run, and positive limits.</summary>
+public sealed class ReprocessOptionsValidator : IValidateOptions<ReprocessOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ReprocessOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        PipelineOptionsValidation.Add(failures, ReprocessSchedule.TryParse(options.Schedule) is not null,
+            $"Reprocess:Schedule = {options.Schedule}: must be a six-field NCRONTAB expression (seconds first, e.g. 0 0 * * * *)");
+        PipelineOptionsValidation.Add(failures, options.MaxQueueLength >= 0, $"Reprocess:MaxQueueLength = {options.MaxQueueLength}: must be >= 0");
+        PipelineOptionsValidation.Add(failures, options.MaxUploadsPerRun >= 1, $"Reprocess:MaxUploadsPerRun = {options.MaxUploadsPerRun}: must be >= 1");
+        PipelineOptionsValidation.Add(failures, options.PageSize is >= 1 and <= 5000, $"Reprocess:PageSize = {options.PageSize}: must be 1-5000");
         return PipelineOptionsValidation.Result(failures);
     }
 }

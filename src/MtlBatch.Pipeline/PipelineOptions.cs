@@ -105,8 +105,11 @@ public sealed class WorkerOptions
     /// <summary>Pause between polls when there was nothing to do.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How long a received job stays invisible to other workers (like host.json visibilityTimeout for a running job).</summary>
-    public TimeSpan MessageLease { get; set; } = TimeSpan.FromMinutes(10);
+    /// <summary>
+    /// How long a received job stays invisible to other workers. Renewed every half lease while the job runs, so long
+    /// recordings are not affected; after a crash (kill -9) the job is visible again within one lease.
+    /// </summary>
+    public TimeSpan MessageLease { get; set; } = TimeSpan.FromSeconds(90);
 
     /// <summary>Delay before a failed job becomes visible again (host.json queues.visibilityTimeout).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(5);
@@ -119,4 +122,17 @@ public sealed class WorkerOptions
     /// what a killed worker left behind. Long enough that a live worker's folder on the same machine is never hit.
     /// </summary>
     public TimeSpan StaleWorkFolderAge { get; set; } = TimeSpan.FromHours(6);
+
+    /// <summary>
+    /// Run the scheduled reprocessing in the worker as the Functions app's <c>ReprocessOnSchedule</c> timer does: one pass
+    /// when the worker starts, then at every occurrence of <see cref="ReprocessOptions.Schedule"/>. Off by default for
+    /// the class (tests drive the scheduler themselves); <c>mtlbatch worker</c> turns it on unless given <c>--no-reprocess</c>.
+    /// </summary>
+    public bool RunReprocessSchedule { get; set; }
+
+    /// <summary>
+    /// Port on 127.0.0.1 where <c>mtlbatch worker</c> serves the Functions app's HTTP API (<c>GET /api/jobs/{id}</c>,
+    /// <c>POST /api/reprocess</c>); 0 = off (the default: several workers on one machine would need one port each).
+    /// </summary>
+    public int HttpPort { get; set; }
 }

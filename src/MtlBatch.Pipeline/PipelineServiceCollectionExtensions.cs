@@ -26,7 +26,7 @@ public static class PipelineServiceCollectionExtensions
         // Validated at start-up (ValidateOnStart: the Functions host; mtlbatch worker calls PipelineOptionsValidation.ValidateAll).
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName)).ValidateOnStart();
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection(StorageOptions.SectionName));
-        services.AddOptions<ReprocessOptions>().Bind(configuration.GetSection(ReprocessOptions.SectionName));
+        services.AddOptions<ReprocessOptions>().Bind(configuration.GetSection(ReprocessOptions.SectionName)).ValidateOnStart();
         services.AddOptions<EventsOptions>().Bind(configuration.GetSection(EventsOptions.SectionName));
         services.AddOptions<ResilienceOptions>().Bind(configuration.GetSection(ResilienceOptions.SectionName)).ValidateOnStart();
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.SectionName)).ValidateOnStart();
@@ -34,6 +34,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PipelineOptions>, PipelineOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<WorkerOptions>, WorkerOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ReprocessOptions>, ReprocessOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnalysisOptions>, AnalysisOptionsValidator>());
         services.AddOptions<RecordingFeatureOptions>().Bind(configuration.GetSection(RecordingFeatureOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecordingFeatureOptions>, RecordingFeatureOptionsValidator>());
@@ -67,6 +68,10 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<PoisonJobHandler>();
         services.TryAddSingleton<ReprocessScheduler>();
         services.TryAddSingleton<JobQueryService>();
+        services.TryAddSingleton<PipelineApi>();
+        services.TryAddSingleton<SubmissionService>();
+        services.TryAddSingleton<ResultDownloader>();
+        services.TryAddSingleton<CompletionEventFeed>();
         services.TryAddSingleton<PipelineWorker>();
         return services;
     }

@@ -91,7 +91,7 @@ public sealed class PipelineStorage
             tableUri ??= new Uri($"https://{account}.table.core.windows.net");
         }
         if (blobUri is null || queueUri is null || tableUri is null)
-            throw new InvalidOperationException(
+            throw new StorageNotConfiguredException(
                 $"No storage configured: set {StorageOptions.SectionName}:ConnectionString, {StorageOptions.SectionName}:AccountName or {StorageOptions.HostStorageSetting}(__accountName).");
 
         credential ??= new DefaultAzureCredential();
@@ -102,3 +102,6 @@ public sealed class PipelineStorage
 
     private static Uri? AsUri(string? value) => string.IsNullOrWhiteSpace(value) ? null : new Uri(value);
 }
+
+/// <summary>Neither <c>Storage:*</c> nor <c>AzureWebJobsStorage</c> names a storage account.</summary>
+public sealed class StorageNotConfiguredException(string message) : InvalidOperationException(message);

@@ -14,6 +14,7 @@ public sealed class WorkerStartupException(string message, Exception innerExcept
 public sealed class WorkerReport
 {
     private int _uploads, _rejected, _intakeGivenUp, _succeeded, _duplicates, _failed, _retried, _deferred, _poisoned, _poisonHandled, _poisonFailed;
+    private int _reprocessPasses, _reprocessEnqueued, _reprocessFailed;
     public int UploadsProcessed => _uploads;
     /// <summary>Recordings (uploads or archive entries) that intake rejected with an error record.</summary>
     public int RecordingsRejected => _rejected;
@@ -30,8 +31,18 @@ public sealed class WorkerReport
     /// <summary>Poisoned jobs recorded as Failed (error.json, ledger, event).</summary>
     public int PoisonedJobsFailed => _poisonFailed;
 
-    /// <summary>Everything this run handled that ended in a failure: rejected recordings, failed and poisoned jobs, abandoned uploads.</summary>
-    public int Failures => RecordingsRejected + UploadsGivenUp + JobsFailed + PoisonedJobsFailed;
+    /// <summary>Scheduled reprocessing passes run (<see cref="WorkerOptions.RunReprocessSchedule"/>).</summary>
+    public int ReprocessPasses => _reprocessPasses;
+    /// <summary>Inference jobs those passes enqueued (results made by another model version, missing results, changed uploads).</summary>
+    public int ReprocessJobsEnqueued => _reprocessEnqueued;
+    /// <summary>Scheduled passes that failed (e.g. storage); the next occurrence of the schedule tries again.</summary>
+    public int ReprocessPassesFailed => _reprocessFailed;
+
+    /// <summary>
+    /// Everything this run handled that ended in a failure: rejected recordings, failed and poisoned jobs, abandoned
+    /// uploads, failed reprocessing passes.
+    /// </summary>
+    public int Failures => RecordingsRejected + UploadsGivenUp + JobsFailed + PoisonedJobsFailed + ReprocessPassesFailed;
 
     internal void Upload(IntakeOutcome outcome)
     {
@@ -51,6 +62,14 @@ public sealed class WorkerReport
         }
     }
     internal void Retry() => Interlocked.Increment(ref _retried);
+    internal void Reprocessed(IReadOnlyList<ReprocessReport> reports)
+    {
+        Interlocked.Increment(ref _reprocessPasses);
+        Interlocked.Add(ref _reprocessEnqueued, reports.Sum(r => r.JobsEnqueued));
+        Interlocked.Add(ref _rejected, reports.Sum(r => r.RecordingsRejected));
+    }
+    internal void ReprocessFailed() => Interlocked.Increment(ref _reprocessFailed);
+
     internal void Poison() => Interlocked.Increment(ref _poisoned);
     internal void PoisonDone(InferenceOutcome outcome)
     {
@@ -61,7 +80,8 @@ public sealed class WorkerReport
     public override string ToString() =>
         $"uploads {UploadsProcessed}, recordings rejected {RecordingsRejected}, uploads given up {UploadsGivenUp}, jobs succeeded {JobsSucceeded}, " +
         $"duplicates skipped {JobsSkippedAsDuplicate}, failed {JobsFailed}, retried deliveries {DeliveriesRetried}, deferred deliveries {DeliveriesDeferred}, " +
-        $"moved to poison {MovedToPoison}, poison handled {PoisonHandled} ({PoisonedJobsFailed} failed); failures {Failures}";
+        $"moved to poison {MovedToPoison}, poison handled {PoisonHandled} ({PoisonedJobsFailed} failed), " +
+        $"reprocess passes {ReprocessPasses} ({ReprocessJobsEnqueued} jobs enqueued, {ReprocessPassesFailed} failed); failures {Failures}";
 }
 
 /// <summary>
@@ -78,9 +98,12 @@ public sealed class PipelineWorker(
     RecordingIntakeHandler intake,
     InferenceJobHandler inference,
     PoisonJobHandler poison,
+    ReprocessScheduler reprocess,
     ISpeechAnalyzerSource analyzers,
     IOptions<WorkerOptions> workerOptions,
     IOptions<PipelineOptions> pipelineOptions,
+    IOptions<ReprocessOptions> reprocessOptions,
+    TimeProvider time,
     ILogger<PipelineWorker> logger)
 {
     private readonly ConcurrentDictionary<string, string> _seenUploads = new(StringComparer.Ordinal);
@@ -110,11 +133,25 @@ public sealed class PipelineWorker(
             "Worker started: storage {StorageEndpoint}, model {ModelName} {ModelVersion} ({ModelSha}), device: {Device} (once: {Once}, poll interval {PollInterval}, concurrent jobs {Concurrency})",
             StorageEndpoint(storage.BlobService.Uri), analyzer.Model.Name, analyzer.Model.Version, analyzer.Model.Sha256[..Math.Min(12, analyzer.Model.Sha256.Length)],
             analyzer.Device, once, workerOptions.Value.PollInterval, workerOptions.Value.MaxConcurrentJobs);
+        // Like the Functions app's ReprocessOnSchedule timer, plus one pass at start-up: a worker started with another
+        // model version (--model-version, a new model file) re-runs what the previous one made.
+        var schedule = workerOptions.Value.RunReprocessSchedule
+            ? ReprocessSchedule.TryParse(reprocessOptions.Value.Schedule) ?? throw new WorkerStartupException(
+                $"Reprocess:Schedule = {reprocessOptions.Value.Schedule}: not a six-field NCRONTAB expression", new FormatException(reprocessOptions.Value.Schedule))
+            : null;
+        DateTimeOffset? nextReprocess = schedule is null ? null : time.GetUtcNow();
         try
         {
             while (!cancellationToken.IsCancellationRequested)
             {
                 var work = await PollUploadsAsync(report, cancellationToken).ConfigureAwait(false);
+                // After the poll, so new uploads go through intake as new (reason "new"), not as reprocessing.
+                if (nextReprocess is { } due && time.GetUtcNow() >= due)
+                {
+                    await RunReprocessPassAsync(report, cancellationToken).ConfigureAwait(false);
+                    nextReprocess = ReprocessSchedule.Next(schedule!, time.GetUtcNow());
+                    logger.LogInformation("Next scheduled reprocessing pass at {NextReprocess:O}", nextReprocess);
+                }
                 work += await DrainQueueAsync(storage.InferenceQueue, poisonQueue: true, report, cancellationToken).ConfigureAwait(false);
                 work += await DrainQueueAsync(storage.PoisonQueue, poisonQueue: false, report, cancellationToken).ConfigureAwait(false);
                 if (work > 0) continue;
@@ -128,6 +165,23 @@ public sealed class PipelineWorker(
         }
         logger.LogInformation("Worker finished: {Report}", report.ToString());
         return report;
+    }
+
+    /// <summary>One pass of the scheduled reprocessing (pending HTTP scopes, then the whole container), as the timer runs it.</summary>
+    internal async Task RunReprocessPassAsync(WorkerReport report, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var reports = await reprocess.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
+            report.Reprocessed(reports);
+            logger.LogInformation("Scheduled reprocessing: {Scopes} scope(s), {Stale} stale upload(s), {Enqueued} job(s) enqueued",
+                reports.Count, reports.Sum(r => r.Stale), reports.Sum(r => r.JobsEnqueued));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            report.ReprocessFailed();
+            logger.LogError(ex, "Scheduled reprocessing failed; the next occurrence of the schedule tries again");
+        }
     }
 
     /// <summary>The blob endpoint without its query: a SAS token must not reach the logs (an account key never is in the URI).</summary>

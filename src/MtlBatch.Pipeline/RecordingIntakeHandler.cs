@@ -77,10 +77,10 @@ public sealed class RecordingIntakeHandler(
         var work = Directory.CreateDirectory(Path.Combine(options.Value.WorkDirectory ?? Path.GetTempPath(), WorkFolders.IntakePrefix + Guid.NewGuid().ToString("N")));
         try
         {
-            var uploadProblem = CheckUpload(upload, properties.ContentLength);
+            var uploadProblem = IntakeRules.UploadProblem(upload, properties.ContentLength, limits.Value);
             if (uploadProblem is not null)
             {
-                await RejectUploadAsync(summary, "etag:" + blobETag, uploadProblem, request, cancellationToken).ConfigureAwait(false);
+                await RejectUploadAsync(summary, IntakeRules.RejectedUploadKey(blobETag), uploadProblem, request, cancellationToken).ConfigureAwait(false);
                 return await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
             }
 
@@ -102,7 +102,7 @@ public sealed class RecordingIntakeHandler(
                         if (entry.Error is { } entryError)
                         {
                             // A broken archive is the upload's failure; a bad entry is that entry's.
-                            var key = entry.RelativeName == upload ? await RecordingMedia.Sha256Async(localFile, cancellationToken).ConfigureAwait(false) : "entry-error";
+                            var key = await IntakeRules.EntryErrorKeyAsync(entry, upload, localFile, cancellationToken).ConfigureAwait(false);
                             summary.InputError |= entry.RelativeName == upload;
                             await FailNewJobAsync(summary, entry.RelativeName, key, entryError.Code, entryError.Message, request, cancellationToken).ConfigureAwait(false);
                             continue;
@@ -138,18 +138,6 @@ public sealed class RecordingIntakeHandler(
         logger.LogInformation("Upload {Upload}: {Recordings} recording(s), {Enqueued} enqueued, {Duplicates} already done, {Failed} failed",
             summary.Upload, summary.Recordings, summary.Enqueued, duplicates, summary.Failed);
         return new IntakeOutcome(summary.Upload, IntakeStatus.Processed, summary.Recordings, summary.Enqueued, duplicates, summary.Failed);
-    }
-
-    private MtlBatchException? CheckUpload(string upload, long size)
-    {
-        var l = limits.Value;
-        if (RecordingPaths.Problem(upload, l.MaxNameLength) is { } nameProblem)
-            return new MtlBatchException(ErrorCodes.UnsafeName, $"The upload name cannot be used: {nameProblem}.");
-        if (size > l.MaxUploadBytes)
-            return new MtlBatchException(ErrorCodes.TooLarge, $"The upload is {size} bytes; the limit is {l.MaxUploadBytes} bytes.");
-        if (size == 0)
-            return new MtlBatchException(ErrorCodes.EmptyAudio, "The upload is empty (0 bytes).");
-        return null;
     }
 
     private async Task ProcessRecordingAsync(UploadEntity summary, string recording, string file, string modelVersion, IntakeRequest request,

@@ -28,6 +28,8 @@ public sealed record ReprocessReport
     public int Stale { get; init; }
     public int Resubmitted { get; init; }
     public int JobsEnqueued { get; init; }
+    /// <summary>Recordings the re-run intake rejected (error.json, Failed ledger row and event each).</summary>
+    public int RecordingsRejected { get; init; }
     /// <summary>The listing reached its end (the next run of this scope starts from the beginning).</summary>
     public bool Completed { get; init; }
     /// <summary>Why the run stopped early: "queue-full", "run-limit" or "cancelled"; null when completed.</summary>
@@ -102,7 +104,7 @@ public sealed class ReprocessScheduler(
         var state = await LoadStateAsync(scope, cancellationToken).ConfigureAwait(false)
                     ?? new ReprocessStateEntity { RowKey = scope, Prefix = request.Prefix, Since = request.Since, Force = request.Force, OneShot = oneShot };
 
-        int scanned = 0, stale = 0, resubmitted = 0, enqueued = 0;
+        int scanned = 0, stale = 0, resubmitted = 0, enqueued = 0, rejected = 0;
         string? stopped = null;
         var continuation = state.Continuation;
         var completed = false;
@@ -135,6 +137,7 @@ public sealed class ReprocessScheduler(
                 var outcome = await intake.HandleAsync(blob.Name, new IntakeRequest { Force = request.Force, Reprocess = true }, cancellationToken).ConfigureAwait(false);
                 resubmitted++;
                 enqueued += outcome.Enqueued;
+                rejected += outcome.Failed;
             }
 
             // A page cut short is walked again next run (intake is idempotent, fresh uploads are skipped cheaply).
@@ -157,9 +160,9 @@ public sealed class ReprocessScheduler(
             await SaveStateAsync(state, cancellationToken).ConfigureAwait(false);
         }
 
-        var report = new ReprocessReport { Scope = scope, Scanned = scanned, Stale = stale, Resubmitted = resubmitted, JobsEnqueued = enqueued, Completed = completed, StoppedBecause = stopped };
-        logger.LogInformation("Reprocess scope {Scope}: scanned {Scanned}, stale {Stale}, resubmitted {Resubmitted}, jobs enqueued {Enqueued}, completed {Completed}, stopped {Stopped}",
-            scope, scanned, stale, resubmitted, enqueued, completed, stopped);
+        var report = new ReprocessReport { Scope = scope, Scanned = scanned, Stale = stale, Resubmitted = resubmitted, JobsEnqueued = enqueued, RecordingsRejected = rejected, Completed = completed, StoppedBecause = stopped };
+        logger.LogInformation("Reprocess scope {Scope}: scanned {Scanned}, stale {Stale}, resubmitted {Resubmitted}, jobs enqueued {Enqueued}, rejected {Rejected}, completed {Completed}, stopped {Stopped}",
+            scope, scanned, stale, resubmitted, enqueued, rejected, completed, stopped);
         return report;
     }
 

@@ -37,7 +37,7 @@ public sealed class FunctionTests
         await h.Storage.InferenceQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
 
         var context = new TestFunctionContext(h.Services);
-        var getJob = new GetJob(h.Get<JobQueryService>());
+        var getJob = new GetJob(h.Get<PipelineApi>());
 
         // GET jobs/{id}
         var byId = (TestHttpResponseData)await getJob.Run(new TestHttpRequestData(context, "GET", new Uri($"http://localhost/api/jobs/{job.JobId}")), job.JobId, CancellationToken.None);
@@ -61,7 +61,7 @@ public sealed class FunctionTests
         Assert.Equal(HttpStatusCode.BadRequest, neither.StatusCode);
 
         // POST reprocess {prefix, force}: re-runs the recording although its results are current.
-        var reprocess = new Reprocess(h.Get<ReprocessScheduler>());
+        var reprocess = new Reprocess(h.Get<PipelineApi>());
         var forced = (TestHttpResponseData)await reprocess.Run(
             new TestHttpRequestData(context, "POST", new Uri("http://localhost/api/reprocess"), """{"prefix":"fn/","force":true}"""), CancellationToken.None);
         Assert.Equal(HttpStatusCode.OK, forced.StatusCode);

@@ -48,7 +48,7 @@ public sealed class BenchPipelineCommand : ICliCommand
             ["Worker:PollInterval"] = "00:00:00.200",
         };
         if (model is not null) settings["Analysis:ModelPath"] = model;
-        await using var services = WorkerCommand.BuildServices(settings, logging);
+        await using var services = PipelineCommandSupport.BuildServices(settings, logging);
         var storage = services.GetRequiredService<PipelineStorage>();
         await storage.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         var folder = Directory.CreateTempSubdirectory("mtlbatch-bench-pipeline-").FullName;
