@@ -78,7 +78,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         public Entry(Prefix prefix, Score score) : this(prefix, score, score.Total) { }
     }
 
-    /// <summary>Descending by total; stable, and insertion sort is cheap on the short, nearly sorted lists of a beam.</summary>
+    /// <summary>Descending by total, for the blank-only frames: the list was sorted one frame ago and moves little, which insertion sort handles in ~n steps.</summary>
     private static void SortByTotal(List<Entry> beams)
     {
         var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(beams);
@@ -149,7 +149,8 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
 
             beams.Clear();
             foreach (var kv in next) beams.Add(new Entry(kv.Key, kv.Value));
-            SortByTotal(beams);
+            // Up to BeamWidth x (1 + candidates) unordered entries: an O(n log n) sort on the precomputed totals.
+            beams.Sort(static (a, b) => b.Total.CompareTo(a.Total));
             if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
             trace?.AddFrame(beams);
         }
