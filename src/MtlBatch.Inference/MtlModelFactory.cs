@@ -151,10 +151,17 @@ public sealed class MtlModelFactory : IDisposable
     public SpeechAnalyzer CreateAnalyzer(PostProcessingOptions? postProcessing = null) =>
         CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions());
 
-    private SpeechAnalyzer CreateAnalyzerCore(PostProcessingOptions postProcessing)
+    /// <summary>
+    /// An analyzer with this model's language models over another network with the same outputs — for the benchmark's
+    /// decoder-alone pass, which replays recorded outputs (<see cref="Benchmarks.ReplayChunkModel"/>).
+    /// </summary>
+    public SpeechAnalyzer CreateAnalyzer(IChunkModel network, PostProcessingOptions? postProcessing = null) =>
+        CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions(), network);
+
+    private SpeechAnalyzer CreateAnalyzerCore(PostProcessingOptions postProcessing, IChunkModel? network = null)
     {
         postProcessing.Transcription.Validate();
-        return new(Model, postProcessing, _loggerFactory.CreateLogger<SpeechAnalyzer>(), CreateScorer(postProcessing.Transcription));
+        return new(network ?? Model, postProcessing, _loggerFactory.CreateLogger<SpeechAnalyzer>(), CreateScorer(postProcessing.Transcription));
     }
 
     private static Ctc.WordNgramLm? LoadWordLanguageModel(string modelPath, string? configured, ILogger logger)

@@ -66,6 +66,32 @@ public class StitchingTests
     }
 
     [Fact]
+    public async Task The_benchmark_replay_gives_the_recorded_analysis_without_running_the_network_again()
+    {
+        var (words, emissions, samples) = Conversation();
+        var model = new ScriptedModel(emissions, _ => (0, true, 0), samples / 640 + 1);
+        var replay = Benchmarks.ReplayChunkModel.Record(model);
+        var analyzer = new SpeechAnalyzer(replay, new PostProcessingOptions());
+        var options = new AnalysisOptions { ChunkSeconds = 4, ChunkOverlapSeconds = 1, BatchSize = 2, BeamWidth = 8 };
+
+        var recorded = await analyzer.AnalyzeAsync(Blocks(ScriptedModel.Audio(samples), 16000), Recording(samples), options, null, CancellationToken.None);
+        var calls = model.Calls;
+        replay.StartReplay();
+        var timings = new StageTimings();
+        var replayed = await analyzer.AnalyzeAsync(Blocks(ScriptedModel.Audio(samples), 16000), Recording(samples), options, null, timings, CancellationToken.None);
+
+        Assert.Equal(calls, model.Calls); // the network was not run again
+        Assert.True(replay.RecordedChunks > 1);
+        Assert.Equal(words.Select(w => w.Text), replayed.Transcript.Words.Select(w => w.Text));
+        Assert.Equal(recorded.Transcript.Words, replayed.Transcript.Words);
+        Assert.True(timings.CtcDecoding > TimeSpan.Zero);
+        // Audio it never saw is refused rather than answered with some other chunk's outputs.
+        var silence = new float[samples];
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            analyzer.AnalyzeAsync(Blocks(silence, 16000), Recording(samples), options, null, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Keeping_chunk_edges_would_show_up_as_garbage()
     {
         // Guards the test above: with 0.3 s of garbage at context-less chunk edges, a cut placed at the very edge of a chunk

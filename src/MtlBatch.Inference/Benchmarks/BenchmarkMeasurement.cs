@@ -13,6 +13,11 @@ public sealed record BenchmarkMeasurement
     public required double DecodeSeconds { get; init; }
     public required double ModelSeconds { get; init; }
     public required double CtcSeconds { get; init; }
+    /// <summary>
+    /// The CTC decoding stage again, replaying the recorded network outputs (<see cref="ReplayChunkModel"/>) so that the
+    /// decoder runs without the network competing for the cores: the decoder's speed on its own. 0 = not measured.
+    /// </summary>
+    public double CtcAloneSeconds { get; init; }
     public required double PostSeconds { get; init; }
     public required double WriteSeconds { get; init; }
     public required double EndToEndSeconds { get; init; }
@@ -26,9 +31,15 @@ public sealed record BenchmarkMeasurement
     /// Decodes the file once on its own (the decode stage), then runs the full path — probe, decode, analyse, write —
     /// timing each stage, and reads the process's peak resident set (VmHWM) at the end.
     /// </summary>
-    public static async Task<BenchmarkMeasurement> MeasureAsync(string path, AudioDecoder decoder, SpeechAnalyzer analyzer, ResultSetWriter writer,
-        string outputFolder, AnalysisOptions options, CancellationToken cancellationToken)
+    /// <param name="analyzerFor">The analyzer over a given network (the real one for the full path; a <see cref="ReplayChunkModel"/>
+    /// for the decoder-alone pass).</param>
+    /// <param name="model">The network.</param>
+    /// <param name="decoderAloneMaxSeconds">Inputs up to this long also get the decoder-alone pass (which holds every chunk's
+    /// outputs in memory, so it runs after the peak RSS has been read); 0 = never.</param>
+    public static async Task<BenchmarkMeasurement> MeasureAsync(string path, AudioDecoder decoder, IChunkModel model, Func<IChunkModel, SpeechAnalyzer> analyzerFor,
+        ResultSetWriter writer, string outputFolder, AnalysisOptions options, double decoderAloneMaxSeconds, CancellationToken cancellationToken)
     {
+        var analyzer = analyzerFor(model);
         var decodeClock = Stopwatch.StartNew();
         long samples = 0;
         await foreach (var block in decoder.DecodeAsync(path, null, cancellationToken).ConfigureAwait(false)) samples += block.Length;
@@ -45,17 +56,34 @@ public sealed record BenchmarkMeasurement
         await writer(result, outputFolder, cancellationToken).ConfigureAwait(false);
         timings.AddWriting(Stopwatch.GetElapsedTime(writeStart));
         var endToEnd = clock.Elapsed.TotalSeconds;
+        var peak = ReadPeakRssMegabytes();
+        var audioSeconds = samples / (double)AudioDecoder.SampleRate;
+
+        double ctcAlone = 0;
+        if (audioSeconds <= decoderAloneMaxSeconds)
+        {
+            var replay = ReplayChunkModel.Record(model);
+            var replayAnalyzer = analyzerFor(replay);
+            var recordingInfo = media.ToRecordingInfo(Path.GetFileName(path), sha);
+            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recordingInfo, options, null, cancellationToken).ConfigureAwait(false);
+            replay.StartReplay();
+            var aloneTimings = new StageTimings();
+            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recordingInfo, options, null, aloneTimings, cancellationToken)
+                .ConfigureAwait(false);
+            ctcAlone = aloneTimings.CtcDecoding.TotalSeconds;
+        }
 
         return new BenchmarkMeasurement
         {
-            AudioSeconds = samples / (double)AudioDecoder.SampleRate,
+            AudioSeconds = audioSeconds,
             DecodeSeconds = decodeSeconds,
             ModelSeconds = timings.Model.TotalSeconds,
             CtcSeconds = timings.CtcDecoding.TotalSeconds,
+            CtcAloneSeconds = ctcAlone,
             PostSeconds = timings.PostProcessing.TotalSeconds,
             WriteSeconds = timings.Writing.TotalSeconds,
             EndToEndSeconds = endToEnd,
-            PeakRssMegabytes = ReadPeakRssMegabytes(),
+            PeakRssMegabytes = peak,
             PeakRssBeforeWriteMegabytes = peakBeforeWrite,
             Words = result.Transcript.Words.Count,
             Device = result.Processing.Device,

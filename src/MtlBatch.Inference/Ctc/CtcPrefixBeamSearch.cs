@@ -55,20 +55,24 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
         public PrefixState LmState { get; } = lmState;
         /// <summary>Fused LM score of the last label, added on every path that enters this prefix (0 without an LM).</summary>
         public double LmScore { get; } = lmScore;
-        private Dictionary<int, Prefix>? _children;
+        // Children as a sibling list: a prefix has few (at most the labels ever extended from it), and a short pointer walk
+        // beats hashing there.
+        private Prefix? _firstChild;
+        private Prefix? _nextSibling;
+
+        // The prefix's score at the frame being built (valid when Stamp is that frame): the search accumulates the frame's
+        // paths on the node itself instead of in a dictionary keyed by node.
+        internal int Stamp = -1;
+        internal Score Next;
 
         // Prefixes are canonical trie nodes: the same label sequence is always the same object, so merging is by reference,
         // and the node is also the cache of its LM score: each extension is scored once per decode.
         public Prefix Child(int token, ICtcPrefixScorer? lm)
         {
-            _children ??= new Dictionary<int, Prefix>(2);
-            if (!_children.TryGetValue(token, out var child))
-            {
-                PrefixState state = default; double score = 0;
-                if (lm is not null) score = lm.Extend(LmState, token, out state);
-                _children[token] = child = new Prefix(this, token, state, score);
-            }
-            return child;
+            for (var c = _firstChild; c is not null; c = c._nextSibling) if (c.Token == token) return c;
+            PrefixState state = default; double score = 0;
+            if (lm is not null) score = lm.Extend(LmState, token, out state);
+            return _firstChild = new Prefix(this, token, state, score) { _nextSibling = _firstChild };
         }
     }
 
@@ -102,7 +106,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
     {
         var root = new Prefix(null, -1, LanguageModel?.InitialState(precedingText) ?? default, 0);
         var beams = new List<Entry> { new(root, new Score { Blank = 0, NonBlank = double.NegativeInfinity }) };
-        var next = new Dictionary<Prefix, Score>(ReferenceEqualityComparer.Instance);
+        var touched = new List<Prefix>(BeamWidth * 4); // the prefixes reached at the frame being built, in first-reached order
         var candidates = new List<int>(vocab);
 
         for (var t = 0; t < frames; t++)
@@ -126,29 +130,41 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
                 trace?.AddFrame(beams);
                 continue;
             }
-            next.Clear();
+            touched.Clear();
+
+            // Stay on each prefix first: emit blank, or repeat its last label (merged by CTC). With a full beam, the lowest of
+            // these scores bounds the beam's cut from below (merging only raises them), and a prefix's only other path is its
+            // parent's extension, so an extension to a new prefix that scores below it can never make the beam: skipped
+            // without changing the result (and without creating the entry).
+            var floor = beams.Count >= BeamWidth ? double.PositiveInfinity : double.NegativeInfinity;
+            foreach (var (prefix, score, total) in beams)
+            {
+                Touch(prefix, t, touched);
+                prefix.Next.Blank = LogAdd(prefix.Next.Blank, total + row[Blank]);
+                if (prefix.Token >= 0) prefix.Next.NonBlank = LogAdd(prefix.Next.NonBlank, score.NonBlank + row[prefix.Token]);
+            }
+            if (!double.IsNegativeInfinity(floor))
+                foreach (var prefix in touched) floor = Math.Min(floor, prefix.Next.Total);
 
             foreach (var (prefix, score, total) in beams)
             {
-                // Stay on the prefix: emit blank, or repeat its last label (merged by CTC).
-                var same = next.GetValueOrDefault(prefix, Empty);
-                same.Blank = LogAdd(same.Blank, total + row[Blank]);
-                if (prefix.Token >= 0) same.NonBlank = LogAdd(same.NonBlank, score.NonBlank + row[prefix.Token]);
-                next[prefix] = same;
-
                 foreach (var c in candidates)
                 {
                     var child = prefix.Child(c, LanguageModel);
                     if (double.IsNegativeInfinity(child.LmScore)) continue; // the scorer forbids this extension
-                    var s = next.GetValueOrDefault(child, Empty);
                     // A repeated label needs a blank in between; otherwise any path may extend.
-                    s.NonBlank = LogAdd(s.NonBlank, (c == prefix.Token ? score.Blank : total) + row[c] + child.LmScore);
-                    next[child] = s;
+                    var path = (c == prefix.Token ? score.Blank : total) + row[c] + child.LmScore;
+                    if (child.Stamp != t)
+                    {
+                        if (path < floor) continue;
+                        Touch(child, t, touched);
+                    }
+                    child.Next.NonBlank = LogAdd(child.Next.NonBlank, path);
                 }
             }
 
             beams.Clear();
-            foreach (var kv in next) beams.Add(new Entry(kv.Key, kv.Value));
+            foreach (var p in touched) beams.Add(new Entry(p, p.Next));
             // Up to BeamWidth x (1 + candidates) unordered entries: an O(n log n) sort on the precomputed totals.
             beams.Sort(static (a, b) => b.Total.CompareTo(a.Total));
             if (beams.Count > BeamWidth) beams.RemoveRange(BeamWidth, beams.Count - BeamWidth);
@@ -205,11 +221,24 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
 
     private static readonly Score Empty = new() { Blank = double.NegativeInfinity, NonBlank = double.NegativeInfinity };
 
+    /// <summary>First visit of <paramref name="prefix"/> at frame <paramref name="frame"/>: its frame score starts empty.</summary>
+    private static void Touch(Prefix prefix, int frame, List<Prefix> touched)
+    {
+        if (prefix.Stamp == frame) return;
+        prefix.Stamp = frame;
+        prefix.Next = Empty;
+        touched.Add(prefix);
+    }
+
     internal static double LogAdd(double a, double b)
     {
         if (double.IsNegativeInfinity(a)) return b;
         if (double.IsNegativeInfinity(b)) return a;
-        return a > b ? a + Math.Log(1 + Math.Exp(b - a)) : b + Math.Log(1 + Math.Exp(a - b));
+        // Beyond a difference of 37, exp(-d) < 2^-53 and 1 + exp(-d) rounds to exactly 1: the result is the larger operand,
+        // bit for bit, without the two library calls.
+        var d = a - b;
+        if (d >= 0) return d > 37 ? a : a + Math.Log(1 + Math.Exp(-d));
+        return d < -37 ? b : b + Math.Log(1 + Math.Exp(d));
     }
 }
 
