@@ -147,6 +147,9 @@ public sealed class MtlModelFactory : IDisposable
     /// </summary>
     public int BatchSizeFor(int requested) => requested > 0 ? requested : Model.Device == "cuda" ? 4 : 1;
 
+    /// <summary>Call-time settings for a <see cref="Processing.SpeechProcessor"/> over this model (the library's front door).</summary>
+    public Processing.SpeechProcessorBuilder CreateBuilder() => new(this, _loggerFactory);
+
     /// <summary>A new analyzer over the shared model. Analyzers are cheap and may run concurrently.</summary>
     public SpeechAnalyzer CreateAnalyzer(PostProcessingOptions? postProcessing = null) =>
         CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions());

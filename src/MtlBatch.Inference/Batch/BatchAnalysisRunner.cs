@@ -88,25 +88,9 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
         try
         {
             if (item.Error is { } inputError) throw inputError.ToException();
-            var media = await decoder.ProbeAsync(item.LocalPath!, cancellationToken).ConfigureAwait(false);
-            var sha = await Sha256.OfFileAsync(item.LocalPath!, cancellationToken).ConfigureAwait(false);
-            var recording = media.ToRecordingInfo(item.RelativeName, sha);
             var itemProgress = new Progress<double>(f => progress?.ItemProgress(item.RelativeName, f));
-
-            AnalysisResult result;
-            if (options.Channels == ChannelMode.Split && media.Channels > 1)
-            {
-                var channels = Enumerable.Range(0, media.Channels)
-                    .Select(c => (Func<CancellationToken, IAsyncEnumerable<float[]>>)(ct => decoder.DecodeAsync(media, c, ct))).ToList();
-                result = await analyzer.AnalyzeChannelsAsync(channels, recording, options, itemProgress, null, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                if (options.Channels == ChannelMode.Split)
-                    _logger.LogWarning("{Recording} has {Channels} channel(s); --channels split needs two or more, analysing it mixed{RolesNote}", item.RelativeName,
-                        media.Channels, options.ChannelRoles.Count > 0 ? " without channel roles" : "");
-                result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, itemProgress, cancellationToken).ConfigureAwait(false);
-            }
+            var (result, media) = await Processing.RecordingFileAnalysis.AnalyzeAsync(analyzer, decoder, item.LocalPath!, item.RelativeName, options,
+                itemProgress, _logger, cancellationToken).ConfigureAwait(false);
 
             if (voices is not null) result = voices.Apply(result);
             if (options.Redaction.RedactedAudio && result.Redaction is { } redaction)
