@@ -46,6 +46,9 @@ public sealed record InferenceJob
 
     public string ToJson() => MtlJson.Serialize(this, indented: false);
 
+    /// <summary>Every blob of this job in the <c>decoded</c> container (the mixed decode, then one per channel).</summary>
+    public IEnumerable<string> DecodedBlobs() => DecodedChannelBlobs.Prepend(DecodedBlob);
+
     /// <summary>The job's own delivery number: this copy's dequeue count plus the failures of earlier copies.</summary>
     public long DeliveryAttempt(long dequeueCount) => PriorFailures + Math.Max(1, dequeueCount);
 
