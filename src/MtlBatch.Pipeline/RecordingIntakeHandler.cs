@@ -45,6 +45,18 @@ public sealed class RecordingIntakeHandler(
     IOptions<RecordingFeatureOptions> features,
     ILogger<RecordingIntakeHandler> logger)
 {
+    /// <summary>A message on <c>intake-jobs</c> (<see cref="IntakeWork"/>, enqueued by reprocessing); null when it is not one (logged, dropped).</summary>
+    public async Task<IntakeOutcome?> HandleQueuedAsync(string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (IntakeWork.TryParse(message) is not { } work)
+        {
+            logger.LogError("Dropping a message that is not an intake request ({Length} characters)", message.Length);
+            return null;
+        }
+        return await HandleAsync(work.Upload, work.ToRequest(), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
