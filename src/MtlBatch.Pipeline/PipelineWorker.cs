@@ -157,8 +157,8 @@ public sealed class PipelineWorker(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var work = await PollUploadsAsync(report, cancellationToken).ConfigureAwait(false);
-                // After the poll, so new uploads go through intake as new (reason "new"), not as reprocessing.
-                if (nextReprocess is { } due && time.GetUtcNow() >= due)
+                // Once the uploads the poll found are all through intake, so they go as new (reason "new"), not as reprocessing.
+                if (nextReprocess is { } due && _pendingUploads.Count == 0 && time.GetUtcNow() >= due)
                 {
                     await RunReprocessPassAsync(report, cancellationToken).ConfigureAwait(false);
                     nextReprocess = ReprocessSchedule.Next(schedule!, time.GetUtcNow());
