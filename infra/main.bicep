@@ -290,6 +290,8 @@ module inference 'modules/inference.bicep' = if (!empty(inferenceImageTag)) {
       { name: 'AzureWebJobs.Reprocess.Disabled', value: 'true' }
       { name: 'AzureWebJobs.GetJob.Disabled', value: 'true' }
       { name: 'AzureWebJobs.WatchPoison.Disabled', value: 'true' }
+      { name: 'AzureWebJobs.ScanForReprocess.Disabled', value: 'true' }
+      { name: 'AzureWebJobs.RunQueuedIntake.Disabled', value: 'true' }
       { name: 'Analysis__Device', value: 'Cuda' }
       { name: 'Analysis__BatchSize', value: string(gpuBatchSize) }
       { name: 'Analysis__ModelPath', value: '/home/site/wwwroot/models/mtl-small.onnx' }

@@ -37,13 +37,15 @@ var decodedContainer = 'decoded'
 var inferenceQueue = 'inference-jobs'
 var inferencePoisonQueue = 'inference-jobs-poison'
 var resultsEventsQueue = 'results-events'
+var intakeQueue = 'intake-jobs'
+var reprocessQueue = 'reprocess-scans'
 var jobsTable = 'jobs'
 var stateTable = 'pipelinestate'
 // Host-owned, not used by the code: the Flex Consumption deployment package lives here.
 var deploymentPackageContainer = 'app-package'
 
 var blobContainers = [recordingsContainer, resultsContainer, decodedContainer, deploymentPackageContainer]
-var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue]
+var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue, intakeQueue, reprocessQueue]
 var tables = [jobsTable, stateTable]
 
 // Built-in data-plane roles (least privilege for what the Functions host and the pipeline do):

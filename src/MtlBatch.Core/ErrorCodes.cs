@@ -14,6 +14,12 @@ public static class ErrorCodes
     public const string InferenceFailed = "inference-failed";
     public const string Timeout = "timeout";
     public const string Internal = "internal-error";
+
+    /// <summary>Every code above: error records, ledger rows and failure events carry only these.</summary>
+    public static IReadOnlySet<string> All { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        UnsupportedMedia, NoAudioStream, EmptyAudio, TooLarge, TooLong, ArchiveRejected, UnsafeName, DecodeFailed, InferenceFailed, Timeout, Internal,
+    };
 }
 
 /// <summary>An input that cannot be analysed; carries a stable <see cref="Code"/> for error records.</summary>

@@ -13,6 +13,10 @@ public static class StorageNames
     public const string InferenceQueue = "inference-jobs";
     public const string InferencePoisonQueue = InferenceQueue + "-poison";
     public const string ResultsEventsQueue = "results-events";
+    /// <summary>Internal: one message per upload to run intake on (reprocessing enqueues here instead of running intake inline).</summary>
+    public const string IntakeQueue = "intake-jobs";
+    /// <summary>Internal: reprocessing scans, one message per page of the recordings listing (POST /api/reprocess, mtlbatch reprocess).</summary>
+    public const string ReprocessQueue = "reprocess-scans";
     public const string JobsTable = "jobs";
     /// <summary>Internal: continuation tokens and other small pipeline state.</summary>
     public const string StateTable = "pipelinestate";

@@ -52,13 +52,33 @@ public sealed class ModelAnalyzerSource(IOptions<AnalysisOptions> options, IOpti
     }
 }
 
-/// <summary>The model version that names jobs: <see cref="PipelineOptions.ModelVersion"/> when set, else the model's own.</summary>
-public sealed class ModelVersionProvider(ISpeechAnalyzerSource analyzers, IOptionsMonitor<PipelineOptions> options)
+/// <summary>
+/// The model version that names jobs: <see cref="PipelineOptions.ModelVersion"/> when set, else the <c>mtl.version</c> in
+/// the model file's metadata, read without an inference session (<see cref="OnnxMetadataReader"/>): intake,
+/// <c>mtlbatch submit</c> and reprocessing never load the model. Cached per file (path, size, write time).
+/// </summary>
+public sealed class ModelVersionProvider(IOptionsMonitor<PipelineOptions> options, IOptions<AnalysisOptions> analysisOptions, ILogger<ModelVersionProvider> logger)
 {
+    /// <summary>What the session reports (<see cref="ModelDescription"/>) for a model without <c>mtl.version</c>.</summary>
+    public const string UnversionedModel = "0.0.0";
+
+    private volatile CachedVersion? _cached;
+
     public async ValueTask<string> GetAsync(CancellationToken cancellationToken)
     {
         if (options.CurrentValue.ModelVersion is { Length: > 0 } configured) return configured;
-        var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
-        return analyzer.Model.Version;
+        var path = ModelAnalyzerSource.ResolveModelPath(analysisOptions.Value.ModelPath);
+        var file = new FileInfo(path);
+        if (!file.Exists) throw new FileNotFoundException($"The model file {path} does not exist (Analysis:ModelPath).", path);
+        var key = $"{file.FullName}|{file.Length}|{file.LastWriteTimeUtc.Ticks}";
+        if (_cached is { } hit && hit.Key == key) return hit.Version;
+        // Concurrent first calls may both read the metadata (a few KB after a seek): harmless, no lock needed.
+        var metadata = await OnnxMetadataReader.ReadAsync(path, cancellationToken).ConfigureAwait(false);
+        var version = metadata.TryGetValue(ModelContract.MetadataKeys.Version, out var v) && v.Length > 0 ? v : UnversionedModel;
+        logger.LogInformation("Model version {ModelVersion} read from the metadata of {ModelPath} (no session)", version, path);
+        _cached = new CachedVersion(key, version);
+        return version;
     }
+
+    private sealed record CachedVersion(string Key, string Version);
 }

@@ -6,6 +6,7 @@ using MtlBatch.Core;
 using MtlBatch.Inference.PostProcessing;
 using MtlBatch.Reports;
 using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace MtlBatch.Pipeline;
 
@@ -38,6 +39,7 @@ public sealed class InferenceJobHandler(
     JobLedger ledger,
     ResultStore results,
     CompletionEventPublisher events,
+    FailureRecorder failures,
     ISpeechAnalyzerSource analyzers,
     RecordingMedia media,
     PipelineVoices voices,
@@ -120,7 +122,7 @@ public sealed class InferenceJobHandler(
                 // An overlapping delivery may have just finished and deleted it: that is success, not failure.
                 if ((await ledger.GetJobAsync(job.JobId, cancellationToken).ConfigureAwait(false))?.GetState() == JobState.Succeeded)
                     return new InferenceOutcome(job.JobId, InferenceStatus.AlreadySucceeded);
-                await FailAsync(row, ErrorCodes.Internal,
+                await FailAsync(job, row, ErrorCodes.Internal,
                     "The decoded audio for this job is gone (deleted after an earlier success or by retention); re-upload or reprocess the recording.",
                     cancellationToken).ConfigureAwait(false);
                 return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
@@ -147,7 +149,7 @@ public sealed class InferenceJobHandler(
             }
             catch (MtlBatchException ex)
             {
-                await FailAsync(row, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
+                await FailAsync(job, row, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
                 return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
             }
             catch (BrokenCircuitException ex)
@@ -161,9 +163,11 @@ public sealed class InferenceJobHandler(
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
                 var note = ex.GetType().Name + ": " + ex.Message;
-                logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} of {MaxAttempts} failed: {Error}",
-                    job.JobId, job.Recording, attempt, options.Value.MaxDequeueCount, note);
-                try { await ledger.NoteAttemptFailedAsync(row, note, CancellationToken.None).ConfigureAwait(false); }
+                // The code is decided here, from the exception's type; the poison handler reads it from the ledger.
+                var code = ex is TimeoutRejectedException ? ErrorCodes.Timeout : ErrorCodes.InferenceFailed;
+                logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} of {MaxAttempts} failed ({ErrorCode}): {Error}",
+                    job.JobId, job.Recording, attempt, options.Value.MaxDequeueCount, code, note);
+                try { await ledger.NoteAttemptFailedAsync(row, code, note, CancellationToken.None).ConfigureAwait(false); }
                 catch (RequestFailedException noteError) { logger.LogWarning("Could not note the failure in the ledger: {Error}", noteError.Message); }
                 if (attempt < options.Value.MaxDequeueCount) throw;
                 // The host counts only this copy's deliveries; the job's own count (earlier copies included) decides.
@@ -224,7 +228,8 @@ public sealed class InferenceJobHandler(
         logger.LogWarning("Job {JobId} ({Recording}) deferred for {Delay} without counting the delivery ({Failures} failure(s) of its own so far): {Reason}",
             job.JobId, job.Recording, delay, copy.PriorFailures, note);
         row.Attempts = copy.PriorFailures;
-        try { await ledger.NoteAttemptFailedAsync(row, note, CancellationToken.None).ConfigureAwait(false); }
+        // The code of the job's own last failure stays (a deferral is none of its own).
+        try { await ledger.NoteAttemptFailedAsync(row, row.ErrorCode ?? ErrorCodes.InferenceFailed, note, CancellationToken.None).ConfigureAwait(false); }
         catch (RequestFailedException noteError) { logger.LogWarning("Could not note the deferral in the ledger: {Error}", noteError.Message); }
     }
 
@@ -253,27 +258,9 @@ public sealed class InferenceJobHandler(
         await DeleteDecodedAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task DeleteDecodedAsync(InferenceJob job, CancellationToken cancellationToken)
-    {
-        if (!options.Value.DeleteDecodedAfterSuccess) return;
-        foreach (var blob in job.DecodedChannelBlobs.Prepend(job.DecodedBlob))
-        {
-            var decoded = storage.Decoded.GetBlobClient(blob);
-            await resilience.StorageAsync(async ct => { await decoded.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken)
-                .ConfigureAwait(false);
-        }
-    }
+    private Task DeleteDecodedAsync(InferenceJob job, CancellationToken cancellationToken) =>
+        options.Value.DeleteDecodedAfterSuccess ? failures.DeleteDecodedAsync(job.DecodedBlobs(), cancellationToken) : Task.CompletedTask;
 
-    private async Task FailAsync(JobEntity row, string code, string message, CancellationToken cancellationToken)
-    {
-        logger.LogWarning("Job {JobId} ({Recording}) failed ({ErrorCode}): {ErrorMessage}", row.JobId, row.Recording, code, message);
-        await results.WriteErrorAsync(new ErrorRecord
-        {
-            Recording = row.Recording, Code = code, Message = message, JobId = row.JobId, ModelVersion = row.ModelVersion,
-            Attempts = row.Attempts, FailedAt = DateTimeOffset.UtcNow,
-        }, cancellationToken).ConfigureAwait(false);
-        row.ResultsPath = RecordingPaths.ResultsFolder(row.Recording);
-        await ledger.MarkFailedAsync(row, code, message, cancellationToken).ConfigureAwait(false);
-        await events.PublishAsync(PipelineEvents.Failed(row), cancellationToken).ConfigureAwait(false);
-    }
+    private Task FailAsync(InferenceJob job, JobEntity row, string code, string message, CancellationToken cancellationToken) =>
+        failures.RecordAsync(row, code, message, FailureStage.Inference, job.DecodedBlobs(), cancellationToken);
 }

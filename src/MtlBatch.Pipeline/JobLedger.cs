@@ -174,9 +174,13 @@ public sealed class JobLedger(PipelineStorage storage, ResiliencePipelines resil
         await PointRecordingAsync(job, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Best-effort note of the last transient failure (the job stays Running/Queued until it succeeds or is poisoned).</summary>
-    public async Task NoteAttemptFailedAsync(JobEntity job, string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Best-effort note of the last transient failure (the job stays Running/Queued until it succeeds or is poisoned):
+    /// its <paramref name="code"/> (<see cref="MtlBatch.Core.ErrorCodes"/>, what the poison handler records) and message.
+    /// </summary>
+    public async Task NoteAttemptFailedAsync(JobEntity job, string code, string message, CancellationToken cancellationToken)
     {
+        job.ErrorCode = code;
         job.ErrorMessage = message.Length > 2000 ? message[..2000] : message;
         job.State = nameof(JobState.Queued);
         await UpsertAsync(job, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);

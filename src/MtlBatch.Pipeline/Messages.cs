@@ -46,16 +46,68 @@ public sealed record InferenceJob
 
     public string ToJson() => MtlJson.Serialize(this, indented: false);
 
+    /// <summary>Every blob of this job in the <c>decoded</c> container (the mixed decode, then one per channel).</summary>
+    public IEnumerable<string> DecodedBlobs() => DecodedChannelBlobs.Prepend(DecodedBlob);
+
     /// <summary>The job's own delivery number: this copy's dequeue count plus the failures of earlier copies.</summary>
     public long DeliveryAttempt(long dequeueCount) => PriorFailures + Math.Max(1, dequeueCount);
 
     /// <summary>Parses a queue message; null when it is not an inference job (such a message is logged and dropped).</summary>
-    public static InferenceJob? TryParse(string message)
+    public static InferenceJob? TryParse(string message) => QueueMessages.TryParse<InferenceJob>(message, j => j is { JobId.Length: > 0, Recording.Length: > 0 });
+}
+
+/// <summary>
+/// A message on <c>intake-jobs</c>: run intake on one upload (what reprocessing enqueues instead of running intake
+/// inline). Handled like the blob trigger's intake, with the request's <see cref="Force"/> and reason.
+/// </summary>
+public sealed record IntakeWork
+{
+    public required string Upload { get; init; }
+    public bool Force { get; init; }
+    /// <summary>Submitted by reprocessing (the jobs' reason is <c>reprocess</c>, or <c>forced</c> with <see cref="Force"/>).</summary>
+    public bool Reprocess { get; init; } = true;
+    /// <summary>The reprocess batch that enqueued it (<see cref="ReprocessScan.BatchId"/>); null for the scheduled pass.</summary>
+    public string? BatchId { get; init; }
+
+    public IntakeRequest ToRequest() => new() { Force = Force, Reprocess = Reprocess };
+
+    public string ToJson() => MtlJson.Serialize(this, indented: false);
+
+    public static IntakeWork? TryParse(string message) => QueueMessages.TryParse<IntakeWork>(message, w => w.Upload is { Length: > 0 });
+}
+
+/// <summary>
+/// A message on <c>reprocess-scans</c>: scan one page of the recordings listing of a reprocess batch
+/// (<c>POST /api/reprocess</c>, <c>mtlbatch reprocess</c>), enqueue <see cref="IntakeWork"/> for its stale uploads and
+/// the next page's scan. The HTTP request only sends the first one.
+/// </summary>
+public sealed record ReprocessScan
+{
+    public required string BatchId { get; init; }
+    public string? Prefix { get; init; }
+    public DateTimeOffset? Since { get; init; }
+    public bool Force { get; init; }
+    /// <summary>Continuation token of this page of the listing; null = the first page.</summary>
+    public string? Continuation { get; init; }
+    /// <summary>0 for the first page, counting up.</summary>
+    public int Page { get; init; }
+
+    public ReprocessRequest ToRequest() => new() { Prefix = Prefix, Since = Since, Force = Force };
+
+    public string ToJson() => MtlJson.Serialize(this, indented: false);
+
+    public static ReprocessScan? TryParse(string message) => QueueMessages.TryParse<ReprocessScan>(message, m => m.BatchId is { Length: > 0 });
+}
+
+internal static class QueueMessages
+{
+    /// <summary>Null when the message is not JSON of <typeparamref name="T"/> (such a message is logged and dropped).</summary>
+    public static T? TryParse<T>(string message, Func<T, bool> valid) where T : class
     {
         try
         {
-            var job = JsonSerializer.Deserialize<InferenceJob>(message, MtlJson.Options);
-            return job is { JobId.Length: > 0, Recording.Length: > 0 } ? job : null;
+            var value = JsonSerializer.Deserialize<T>(message, MtlJson.Options);
+            return value is not null && valid(value) ? value : null;
         }
         catch (JsonException)
         {

@@ -141,6 +141,9 @@ public sealed class ReprocessOptionsValidator : IValidateOptions<ReprocessOption
         PipelineOptionsValidation.Add(failures, options.MaxQueueLength >= 0, $"Reprocess:MaxQueueLength = {options.MaxQueueLength}: must be >= 0");
         PipelineOptionsValidation.Add(failures, options.MaxUploadsPerRun >= 1, $"Reprocess:MaxUploadsPerRun = {options.MaxUploadsPerRun}: must be >= 1");
         PipelineOptionsValidation.Add(failures, options.PageSize is >= 1 and <= 5000, $"Reprocess:PageSize = {options.PageSize}: must be 1-5000");
+        // A queue message can be made invisible for at most 7 days.
+        PipelineOptionsValidation.Add(failures, options.ThrottleDelay > TimeSpan.Zero && options.ThrottleDelay <= TimeSpan.FromDays(7),
+            $"Reprocess:ThrottleDelay = {options.ThrottleDelay}: must be above 0 and at most 7 days");
         return PipelineOptionsValidation.Result(failures);
     }
 }

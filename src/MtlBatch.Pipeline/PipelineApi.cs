@@ -35,8 +35,9 @@ public sealed class PipelineApi(JobQueryService jobs, ReprocessScheduler schedul
     }
 
     /// <summary>
-    /// Runs one throttled reprocessing pass for the body <c>{prefix, since, force}</c> (empty = the whole container):
-    /// 200 with the report when the scope is done, 202 when the schedule continues it, 400 for a body that is not such JSON.
+    /// Starts a reprocess batch for the body <c>{prefix, since, force}</c> (empty = the whole container): its first scan
+    /// message is queued and the answer is 202 with <c>{batchId, ...}</c> at once (the scan fans out through
+    /// <c>reprocess-scans</c> and <c>intake-jobs</c>, nothing runs inside the request); 400 for a body that is not such JSON.
     /// </summary>
     public async Task<ApiResponse> ReprocessAsync(Stream body, CancellationToken cancellationToken)
     {
@@ -54,13 +55,13 @@ public sealed class PipelineApi(JobQueryService jobs, ReprocessScheduler schedul
         {
             return ApiResponse.Problem(HttpStatusCode.BadRequest, "Body must be JSON {prefix, since, force}: " + ex.Message);
         }
-        var report = await RunReprocessAsync(request ?? new ReprocessRequest(), cancellationToken).ConfigureAwait(false);
-        return new ApiResponse(report.Completed ? HttpStatusCode.OK : HttpStatusCode.Accepted, report);
+        var batch = await RunReprocessAsync(request ?? new ReprocessRequest(), cancellationToken).ConfigureAwait(false);
+        return new ApiResponse(HttpStatusCode.Accepted, batch);
     }
 
-    /// <summary>The pass behind <c>POST /api/reprocess</c> (also <c>mtlbatch reprocess</c>): a one-shot scope the schedule continues when throttled.</summary>
-    public Task<ReprocessReport> RunReprocessAsync(ReprocessRequest request, CancellationToken cancellationToken) =>
-        scheduler.RunAsync(request, oneShot: true, cancellationToken);
+    /// <summary>What <c>POST /api/reprocess</c> does (also <c>mtlbatch reprocess</c>): queue the batch's first scan.</summary>
+    public Task<ReprocessBatch> RunReprocessAsync(ReprocessRequest request, CancellationToken cancellationToken) =>
+        scheduler.StartBatchAsync(request, cancellationToken);
 
     private static async Task<byte[]?> ReadBoundedAsync(Stream body, CancellationToken cancellationToken)
     {

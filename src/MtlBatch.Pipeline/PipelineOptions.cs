@@ -55,6 +55,12 @@ public sealed class ReprocessOptions
     /// most likely still queued behind others).
     /// </summary>
     public TimeSpan MissingResultsGrace { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>
+    /// A reprocess batch's scan message that finds the queues over <see cref="MaxQueueLength"/> is put back, invisible
+    /// for this long, and scans its page then.
+    /// </summary>
+    public TimeSpan ThrottleDelay { get; set; } = TimeSpan.FromMinutes(1);
 }
 
 /// <summary>Completion events. Bound from configuration section <c>Events</c>. The queue message is always written.</summary>

@@ -62,6 +62,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<JobLedger>();
         services.TryAddSingleton<ResultStore>();
         services.TryAddSingleton<CompletionEventPublisher>();
+        services.TryAddSingleton<FailureRecorder>();
         services.TryAddSingleton<RecordingIntakeHandler>();
         services.TryAddSingleton<PipelineVoices>();
         services.TryAddSingleton<InferenceJobHandler>();

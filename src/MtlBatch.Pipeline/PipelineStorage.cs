@@ -29,6 +29,8 @@ public sealed class PipelineStorage
         InferenceQueue = queues.GetQueueClient(namePrefix + StorageNames.InferenceQueue);
         PoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.InferencePoisonQueue);
         EventsQueue = queues.GetQueueClient(namePrefix + StorageNames.ResultsEventsQueue);
+        IntakeQueue = queues.GetQueueClient(namePrefix + StorageNames.IntakeQueue);
+        ReprocessQueue = queues.GetQueueClient(namePrefix + StorageNames.ReprocessQueue);
         Jobs = tables.GetTableClient(namePrefix + StorageNames.JobsTable);
         State = tables.GetTableClient(namePrefix + StorageNames.StateTable);
     }
@@ -41,15 +43,20 @@ public sealed class PipelineStorage
     public QueueClient InferenceQueue { get; }
     public QueueClient PoisonQueue { get; }
     public QueueClient EventsQueue { get; }
+    public QueueClient IntakeQueue { get; }
+    public QueueClient ReprocessQueue { get; }
     public TableClient Jobs { get; }
     public TableClient State { get; }
+
+    /// <summary>Every queue of the pipeline (to create them, or to delete a test's or a benchmark's).</summary>
+    public IReadOnlyList<QueueClient> Queues => [InferenceQueue, PoisonQueue, EventsQueue, IntakeQueue, ReprocessQueue];
 
     /// <summary>Creates whatever is missing (infra/main.bicep creates them in Azure; Azurite starts empty).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)
     {
         foreach (var c in new[] { Recordings, Results, Decoded })
             await c.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-        foreach (var q in new[] { InferenceQueue, PoisonQueue, EventsQueue })
+        foreach (var q in Queues)
             await q.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
         foreach (var t in new[] { Jobs, State })
             await t.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);

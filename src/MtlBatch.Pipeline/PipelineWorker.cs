@@ -14,7 +14,7 @@ public sealed class WorkerStartupException(string message, Exception innerExcept
 public sealed class WorkerReport
 {
     private int _uploads, _rejected, _intakeGivenUp, _succeeded, _duplicates, _failed, _retried, _deferred, _poisoned, _poisonHandled, _poisonFailed;
-    private int _reprocessPasses, _reprocessEnqueued, _reprocessFailed;
+    private int _reprocessPasses, _reprocessResubmitted, _reprocessFailed, _scanPages;
     public int UploadsProcessed => _uploads;
     /// <summary>Recordings (uploads or archive entries) that intake rejected with an error record.</summary>
     public int RecordingsRejected => _rejected;
@@ -33,8 +33,10 @@ public sealed class WorkerReport
 
     /// <summary>Scheduled reprocessing passes run (<see cref="WorkerOptions.RunReprocessSchedule"/>).</summary>
     public int ReprocessPasses => _reprocessPasses;
-    /// <summary>Inference jobs those passes enqueued (results made by another model version, missing results, changed uploads).</summary>
-    public int ReprocessJobsEnqueued => _reprocessEnqueued;
+    /// <summary>Uploads those passes put on <c>intake-jobs</c> (results made by another model version, missing results, changed uploads).</summary>
+    public int ReprocessUploadsResubmitted => _reprocessResubmitted;
+    /// <summary>Pages of reprocess batches scanned (<c>reprocess-scans</c> messages, e.g. from <c>POST /api/reprocess</c>).</summary>
+    public int ReprocessScanPages => _scanPages;
     /// <summary>Scheduled passes that failed (e.g. storage); the next occurrence of the schedule tries again.</summary>
     public int ReprocessPassesFailed => _reprocessFailed;
 
@@ -65,8 +67,11 @@ public sealed class WorkerReport
     internal void Reprocessed(IReadOnlyList<ReprocessReport> reports)
     {
         Interlocked.Increment(ref _reprocessPasses);
-        Interlocked.Add(ref _reprocessEnqueued, reports.Sum(r => r.JobsEnqueued));
-        Interlocked.Add(ref _rejected, reports.Sum(r => r.RecordingsRejected));
+        Interlocked.Add(ref _reprocessResubmitted, reports.Sum(r => r.Resubmitted));
+    }
+    internal void Scanned(ScanOutcome outcome)
+    {
+        if (outcome.Status == ScanStatus.Scanned) Interlocked.Increment(ref _scanPages);
     }
     internal void ReprocessFailed() => Interlocked.Increment(ref _reprocessFailed);
 
@@ -81,15 +86,18 @@ public sealed class WorkerReport
         $"uploads {UploadsProcessed}, recordings rejected {RecordingsRejected}, uploads given up {UploadsGivenUp}, jobs succeeded {JobsSucceeded}, " +
         $"duplicates skipped {JobsSkippedAsDuplicate}, failed {JobsFailed}, retried deliveries {DeliveriesRetried}, deferred deliveries {DeliveriesDeferred}, " +
         $"moved to poison {MovedToPoison}, poison handled {PoisonHandled} ({PoisonedJobsFailed} failed), " +
-        $"reprocess passes {ReprocessPasses} ({ReprocessJobsEnqueued} jobs enqueued, {ReprocessPassesFailed} failed); failures {Failures}";
+        $"reprocess passes {ReprocessPasses} ({ReprocessUploadsResubmitted} uploads resubmitted, {ReprocessPassesFailed} failed), reprocess scan pages {ReprocessScanPages}; failures {Failures}";
 }
 
 /// <summary>
 /// The local stand-in for the Functions host (<c>mtlbatch worker</c>): polls <c>recordings</c> for new or changed
 /// blobs (an upload counts as done when its ledger row has the blob's ETag, so restarts do not redo work), and polls
-/// <c>inference-jobs</c> and <c>inference-jobs-poison</c> with the host's semantics: a failed delivery becomes visible
-/// again after <see cref="WorkerOptions.RetryDelay"/>, and after <see cref="PipelineOptions.MaxDequeueCount"/> failed
-/// deliveries the message moves to the poison queue. Same handlers as the function classes.
+/// <c>reprocess-scans</c>, <c>intake-jobs</c>, <c>inference-jobs</c> and <c>inference-jobs-poison</c> with the host's
+/// semantics: a failed delivery becomes visible again after <see cref="WorkerOptions.RetryDelay"/>, and after
+/// <see cref="PipelineOptions.MaxDequeueCount"/> failed deliveries an inference job moves to the poison queue (a scan or
+/// intake message is dropped with an error line). Intake and inference interleave: every round runs at most
+/// <see cref="WorkerOptions.MaxConcurrentJobs"/> uploads through intake, then at most as many inference jobs, so the
+/// first results come while a large batch is still being decoded. Same handlers as the function classes.
 /// </summary>
 public sealed class PipelineWorker(
     PipelineStorage storage,
@@ -108,6 +116,10 @@ public sealed class PipelineWorker(
 {
     private readonly ConcurrentDictionary<string, string> _seenUploads = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _uploadFailures = new(StringComparer.Ordinal);
+    /// <summary>New or changed uploads found by the last listing and not yet through intake (listed again when empty).</summary>
+    private readonly Queue<(string Name, string ETag)> _pendingUploads = new();
+
+    private enum QueueKind { Scan, Intake, Inference, Poison }
 
     /// <summary>
     /// Runs until cancelled, or with <paramref name="once"/> until there is nothing left to do (no new uploads and
@@ -145,16 +157,19 @@ public sealed class PipelineWorker(
             while (!cancellationToken.IsCancellationRequested)
             {
                 var work = await PollUploadsAsync(report, cancellationToken).ConfigureAwait(false);
-                // After the poll, so new uploads go through intake as new (reason "new"), not as reprocessing.
-                if (nextReprocess is { } due && time.GetUtcNow() >= due)
+                // Once the uploads the poll found are all through intake, so they go as new (reason "new"), not as reprocessing.
+                if (nextReprocess is { } due && _pendingUploads.Count == 0 && time.GetUtcNow() >= due)
                 {
                     await RunReprocessPassAsync(report, cancellationToken).ConfigureAwait(false);
                     nextReprocess = ReprocessSchedule.Next(schedule!, time.GetUtcNow());
                     logger.LogInformation("Next scheduled reprocessing pass at {NextReprocess:O}", nextReprocess);
                 }
-                work += await DrainQueueAsync(storage.InferenceQueue, poisonQueue: true, report, cancellationToken).ConfigureAwait(false);
-                work += await DrainQueueAsync(storage.PoisonQueue, poisonQueue: false, report, cancellationToken).ConfigureAwait(false);
-                if (work > 0) continue;
+                // One round of each: a scan page, a few queued intakes, a few inference jobs (interleaved), then poison.
+                work += await DrainQueueAsync(storage.ReprocessQueue, QueueKind.Scan, report, rounds: 1, cancellationToken).ConfigureAwait(false);
+                work += await DrainQueueAsync(storage.IntakeQueue, QueueKind.Intake, report, rounds: 1, cancellationToken).ConfigureAwait(false);
+                work += await DrainQueueAsync(storage.InferenceQueue, QueueKind.Inference, report, rounds: 1, cancellationToken).ConfigureAwait(false);
+                work += await DrainQueueAsync(storage.PoisonQueue, QueueKind.Poison, report, rounds: int.MaxValue, cancellationToken).ConfigureAwait(false);
+                if (work > 0 || _pendingUploads.Count > 0) continue;
                 if (once && await QueuesEmptyAsync(cancellationToken).ConfigureAwait(false)) break;
                 await Task.Delay(workerOptions.Value.PollInterval, cancellationToken).ConfigureAwait(false);
             }
@@ -174,8 +189,8 @@ public sealed class PipelineWorker(
         {
             var reports = await reprocess.RunScheduledAsync(cancellationToken).ConfigureAwait(false);
             report.Reprocessed(reports);
-            logger.LogInformation("Scheduled reprocessing: {Scopes} scope(s), {Stale} stale upload(s), {Enqueued} job(s) enqueued",
-                reports.Count, reports.Sum(r => r.Stale), reports.Sum(r => r.JobsEnqueued));
+            logger.LogInformation("Scheduled reprocessing: {Scopes} scope(s), {Stale} stale upload(s), {Resubmitted} upload(s) queued for intake",
+                reports.Count, reports.Sum(r => r.Stale), reports.Sum(r => r.Resubmitted));
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -187,23 +202,32 @@ public sealed class PipelineWorker(
     /// <summary>The blob endpoint without its query: a SAS token must not reach the logs (an account key never is in the URI).</summary>
     internal static string StorageEndpoint(Uri blobService) => blobService.GetLeftPart(UriPartial.Path).TrimEnd('/');
 
-    /// <summary>Runs intake for every upload not yet processed in its current version (ETag).</summary>
+    /// <summary>
+    /// Runs intake for at most <see cref="WorkerOptions.MaxConcurrentJobs"/> uploads not yet processed in their current
+    /// version (ETag); the rest wait in the pending list for the next rounds. Returns how many went through intake.
+    /// </summary>
     internal async Task<int> PollUploadsAsync(WorkerReport report, CancellationToken cancellationToken)
     {
-        var fresh = await resilience.StorageAsync(async ct =>
+        if (_pendingUploads.Count == 0)
         {
-            var list = new List<(string Name, string ETag)>();
-            await foreach (var blob in storage.Recordings.GetBlobsAsync(cancellationToken: ct).ConfigureAwait(false))
+            var fresh = await resilience.StorageAsync(async ct =>
             {
-                var etag = JobLedger.NormalizeETag(blob.Properties.ETag);
-                if (!_seenUploads.TryGetValue(blob.Name, out var seen) || seen != etag) list.Add((blob.Name, etag));
-            }
-            return list;
-        }, cancellationToken).ConfigureAwait(false);
+                var list = new List<(string Name, string ETag)>();
+                await foreach (var blob in storage.Recordings.GetBlobsAsync(cancellationToken: ct).ConfigureAwait(false))
+                {
+                    var etag = JobLedger.NormalizeETag(blob.Properties.ETag);
+                    if (!_seenUploads.TryGetValue(blob.Name, out var seen) || seen != etag) list.Add((blob.Name, etag));
+                }
+                return list;
+            }, cancellationToken).ConfigureAwait(false);
+            foreach (var item in fresh) _pendingUploads.Enqueue(item);
+        }
 
         var processed = 0;
-        foreach (var (name, etag) in fresh)
+        var limit = Math.Max(1, workerOptions.Value.MaxConcurrentJobs);
+        while (processed < limit && _pendingUploads.TryDequeue(out var pending))
         {
+            var (name, etag) = pending;
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
@@ -215,9 +239,10 @@ public sealed class PipelineWorker(
                     _seenUploads[name] = etag;
                     continue;
                 }
+                processed++;
                 var outcome = await intake.HandleAsync(name, IntakeRequest.Default, cancellationToken).ConfigureAwait(false);
                 _seenUploads[name] = etag;
-                if (outcome.Status == IntakeStatus.Processed) { processed++; report.Upload(outcome); }
+                if (outcome.Status == IntakeStatus.Processed) report.Upload(outcome);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
@@ -235,37 +260,53 @@ public sealed class PipelineWorker(
         return processed;
     }
 
-    /// <summary>Receives and handles messages until the queue has none visible; returns how many were handled.</summary>
-    internal async Task<int> DrainQueueAsync(Azure.Storage.Queues.QueueClient queue, bool poisonQueue, WorkerReport report, CancellationToken cancellationToken)
+    /// <summary>
+    /// Receives and handles up to <paramref name="rounds"/> batches of <see cref="WorkerOptions.MaxConcurrentJobs"/>
+    /// messages (fewer when the queue has none visible); returns how many were handled.
+    /// </summary>
+    private async Task<int> DrainQueueAsync(Azure.Storage.Queues.QueueClient queue, QueueKind kind, WorkerReport report, int rounds, CancellationToken cancellationToken)
     {
         var o = workerOptions.Value;
         var handled = 0;
-        while (true)
+        for (var round = 0; round < rounds; round++)
         {
             var messages = await resilience.StorageAsync(async ct =>
                 (await queue.ReceiveMessagesAsync(Math.Clamp(o.MaxConcurrentJobs, 1, 32), o.MessageLease, ct).ConfigureAwait(false)).Value, cancellationToken)
                 .ConfigureAwait(false);
             if (messages.Length == 0) return handled;
-            await Task.WhenAll(messages.Select(m => HandleMessageAsync(queue, m, poisonQueue, report, cancellationToken))).ConfigureAwait(false);
+            await Task.WhenAll(messages.Select(m => HandleMessageAsync(queue, m, kind, report, cancellationToken))).ConfigureAwait(false);
             handled += messages.Length;
+        }
+        return handled;
+    }
+
+    private async Task HandleAsync(QueueKind kind, QueueMessage message, WorkerReport report, CancellationToken cancellationToken)
+    {
+        switch (kind)
+        {
+            case QueueKind.Scan:
+                report.Scanned(await reprocess.HandleScanAsync(message.MessageText, cancellationToken).ConfigureAwait(false));
+                break;
+            case QueueKind.Intake:
+                if (await intake.HandleQueuedAsync(message.MessageText, cancellationToken).ConfigureAwait(false) is { Status: IntakeStatus.Processed } outcome)
+                    report.Upload(outcome);
+                break;
+            case QueueKind.Inference:
+                report.Job((await inference.HandleAsync(message.MessageText, message.DequeueCount, cancellationToken).ConfigureAwait(false)).Status);
+                break;
+            default:
+                report.PoisonDone(await poison.HandleAsync(message.MessageText, cancellationToken).ConfigureAwait(false));
+                break;
         }
     }
 
-    private async Task HandleMessageAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, bool isInferenceQueue, WorkerReport report, CancellationToken cancellationToken)
+    private async Task HandleMessageAsync(Azure.Storage.Queues.QueueClient queue, QueueMessage message, QueueKind kind, WorkerReport report, CancellationToken cancellationToken)
     {
         var o = workerOptions.Value;
         await using var lease = new MessageLease(queue, message, o.MessageLease, logger);
         try
         {
-            if (isInferenceQueue)
-            {
-                var outcome = await inference.HandleAsync(message.MessageText, message.DequeueCount, cancellationToken).ConfigureAwait(false);
-                report.Job(outcome.Status);
-            }
-            else
-            {
-                report.PoisonDone(await poison.HandleAsync(message.MessageText, cancellationToken).ConfigureAwait(false));
-            }
+            await HandleAsync(kind, message, report, cancellationToken).ConfigureAwait(false);
             await lease.StopAsync().ConfigureAwait(false);
             await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
                 .ConfigureAwait(false);
@@ -280,7 +321,16 @@ public sealed class PipelineWorker(
         catch (Exception ex)
         {
             await lease.StopAsync().ConfigureAwait(false);
-            if (isInferenceQueue && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
+            if ((kind is QueueKind.Scan or QueueKind.Intake) && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
+            {
+                // Like the host, which would move it to its own poison queue: nothing to record on a recording.
+                logger.LogError(ex, "{Kind} message {MessageId} failed on delivery {DequeueCount} of {Max}; dropping it: {Message}",
+                    kind, message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount, message.MessageText);
+                await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
+                    .ConfigureAwait(false);
+                if (kind == QueueKind.Intake) report.IntakeGivenUp(); else report.ReprocessFailed();
+            }
+            else if (kind == QueueKind.Inference && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
             {
                 logger.LogError(ex, "Job message {MessageId} failed on delivery {DequeueCount} of {Max}; moving it to the poison queue",
                     message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount);
@@ -315,7 +365,7 @@ public sealed class PipelineWorker(
 
     private async Task<bool> QueuesEmptyAsync(CancellationToken cancellationToken)
     {
-        foreach (var q in new[] { storage.InferenceQueue, storage.PoisonQueue })
+        foreach (var q in new[] { storage.ReprocessQueue, storage.IntakeQueue, storage.InferenceQueue, storage.PoisonQueue })
         {
             var props = await resilience.StorageAsync(async ct => (await q.GetPropertiesAsync(ct).ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
             if (props.ApproximateMessagesCount > 0) return false;

@@ -8,8 +8,7 @@ namespace MtlBatch.Pipeline;
 /// A message on <c>inference-jobs-poison</c>: the job failed on every delivery. Writes error.json with the last
 /// error the ledger noted, marks the job Failed and publishes a failure event, so the failure is never silent.
 /// </summary>
-public sealed class PoisonJobHandler(JobLedger ledger, ResultStore results, CompletionEventPublisher events,
-    IOptions<PipelineOptions> options, ILogger<PoisonJobHandler> logger)
+public sealed class PoisonJobHandler(JobLedger ledger, FailureRecorder failures, IOptions<PipelineOptions> options, ILogger<PoisonJobHandler> logger)
 {
     public async Task<InferenceOutcome> HandleAsync(string message, CancellationToken cancellationToken)
     {
@@ -36,19 +35,12 @@ public sealed class PoisonJobHandler(JobLedger ledger, ResultStore results, Comp
         row.Reason = job.Reason;
 
         var lastError = string.IsNullOrEmpty(row.ErrorMessage) ? "no error was recorded" : row.ErrorMessage;
-        var code = lastError.Contains("Timeout", StringComparison.OrdinalIgnoreCase) ? ErrorCodes.Timeout : ErrorCodes.InferenceFailed;
+        // The code the inference handler noted with the job's last own failure (from the exception's type), never
+        // guessed from the message: a model error whose text says "timeout" is still inference-failed.
+        var code = row.ErrorCode == ErrorCodes.Timeout ? ErrorCodes.Timeout : ErrorCodes.InferenceFailed;
         var text = $"Inference failed on all {options.Value.MaxDequeueCount} attempts; last error: {lastError}";
         row.Attempts = Math.Max(row.Attempts, options.Value.MaxDequeueCount);
-        row.ResultsPath = RecordingPaths.ResultsFolder(row.Recording);
-
-        await results.WriteErrorAsync(new ErrorRecord
-        {
-            Recording = row.Recording, Code = code, Message = text, JobId = row.JobId, ModelVersion = row.ModelVersion,
-            Attempts = row.Attempts, FailedAt = DateTimeOffset.UtcNow,
-        }, cancellationToken).ConfigureAwait(false);
-        await ledger.MarkFailedAsync(row, code, text, cancellationToken).ConfigureAwait(false);
-        await events.PublishAsync(PipelineEvents.Failed(row), cancellationToken).ConfigureAwait(false);
-        logger.LogError("Job {JobId} ({Recording}) is poisoned: {ErrorMessage}", row.JobId, row.Recording, text);
+        await failures.RecordAsync(row, code, text, FailureStage.Poison, job.DecodedBlobs(), cancellationToken).ConfigureAwait(false);
         return new InferenceOutcome(job.JobId, InferenceStatus.Failed);
     }
 }

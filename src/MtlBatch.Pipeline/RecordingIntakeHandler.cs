@@ -29,15 +29,14 @@ public sealed record IntakeOutcome(string Upload, IntakeStatus Status, int Recor
 /// Blob <c>recordings/{name}</c> -> decoded audio + inference jobs. Checks limits before expensive work, expands archives
 /// into one job per audio entry (results mirror the entry paths), probes and decodes to 16 kHz mono WAV in the
 /// <c>decoded</c> container, records the job as Queued and enqueues an <see cref="InferenceJob"/>.
-/// Bad input ends in error.json + ledger Failed + a failure event, never silently. Transient storage errors propagate
+/// Bad input ends in error.json + ledger Failed + a failure event (<see cref="FailureRecorder"/>), never silently. Transient storage errors propagate
 /// (the trigger retries); everything is idempotent, so a retried or duplicated trigger never redoes finished work.
 /// </summary>
 public sealed class RecordingIntakeHandler(
     PipelineStorage storage,
     ResiliencePipelines resilience,
     JobLedger ledger,
-    ResultStore results,
-    CompletionEventPublisher events,
+    FailureRecorder failures,
     RecordingMedia media,
     ModelVersionProvider versions,
     IOptions<InputLimits> limits,
@@ -46,6 +45,18 @@ public sealed class RecordingIntakeHandler(
     IOptions<RecordingFeatureOptions> features,
     ILogger<RecordingIntakeHandler> logger)
 {
+    /// <summary>A message on <c>intake-jobs</c> (<see cref="IntakeWork"/>, enqueued by reprocessing); null when it is not one (logged, dropped).</summary>
+    public async Task<IntakeOutcome?> HandleQueuedAsync(string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (IntakeWork.TryParse(message) is not { } work)
+        {
+            logger.LogError("Dropping a message that is not an intake request ({Length} characters)", message.Length);
+            return null;
+        }
+        return await HandleAsync(work.Upload, work.ToRequest(), cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(upload);
@@ -157,6 +168,8 @@ public sealed class RecordingIntakeHandler(
             JobId = jobId, Recording = recording, Upload = summary.Upload, ContentSha256 = sha, ModelVersion = modelVersion, QueuedAt = DateTimeOffset.UtcNow,
             ResultVersion = JobLedger.NextResultVersion(existing), Reason = request.Reason,
         };
+        // Decoded blobs written so far: a failure after them (e.g. a channel that does not decode) deletes them again.
+        var uploaded = new List<string>();
         try
         {
             if (RecordingPaths.Problem(recording, limits.Value.MaxNameLength) is { } nameProblem)
@@ -173,7 +186,7 @@ public sealed class RecordingIntakeHandler(
                     recording, decoded.DurationSeconds, decoded.DeclaredDurationSeconds);
 
             var decodedBlob = jobId + ".wav";
-            await UploadDecodedAsync(decodedBlob, wav, cancellationToken).ConfigureAwait(false);
+            await UploadDecodedAsync(decodedBlob, wav, uploaded, cancellationToken).ConfigureAwait(false);
 
             // Split channels (the recording's feature rule): one more decode per channel, each analysed as one speaker.
             var channelBlobs = new List<string>();
@@ -185,7 +198,7 @@ public sealed class RecordingIntakeHandler(
                 {
                     var channelWav = Path.Combine(work, $"{jobId}.ch{c + 1}.wav");
                     await media.DecodeChannelToWavAsync(file, c, channelWav, cancellationToken).ConfigureAwait(false);
-                    await UploadDecodedAsync(Path.GetFileName(channelWav), channelWav, cancellationToken).ConfigureAwait(false);
+                    await UploadDecodedAsync(Path.GetFileName(channelWav), channelWav, uploaded, cancellationToken).ConfigureAwait(false);
                     channelBlobs.Add(Path.GetFileName(channelWav));
                 }
                 job.DecodeSeconds = clock.Elapsed.TotalSeconds;
@@ -221,13 +234,14 @@ public sealed class RecordingIntakeHandler(
         catch (MtlBatchException ex)
         {
             summary.Failed++;
-            await FailAsync(job, ex.Code, ex.Message, cancellationToken).ConfigureAwait(false);
+            await failures.RecordAsync(job, ex.Code, ex.Message, FailureStage.Intake, uploaded, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private async Task UploadDecodedAsync(string blobName, string path, CancellationToken cancellationToken)
+    private async Task UploadDecodedAsync(string blobName, string path, List<string> uploaded, CancellationToken cancellationToken)
     {
         var target = storage.Decoded.GetBlobClient(blobName);
+        uploaded.Add(blobName);
         await resilience.StorageAsync(async ct => { await target.UploadAsync(path, overwrite: true, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -256,21 +270,7 @@ public sealed class RecordingIntakeHandler(
             ModelVersion = summary.ModelVersion,
             QueuedAt = DateTimeOffset.UtcNow,
         };
-        await FailAsync(job, code, message, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task FailAsync(JobEntity job, string code, string message, CancellationToken cancellationToken)
-    {
-        logger.LogWarning("Recording {Recording} rejected ({ErrorCode}): {ErrorMessage}", job.Recording, code, message);
-        var record = new ErrorRecord
-        {
-            Recording = job.Recording, Code = code, Message = message, JobId = job.JobId, ModelVersion = job.ModelVersion,
-            Attempts = job.Attempts, FailedAt = DateTimeOffset.UtcNow,
-        };
-        job.ResultsPath = RecordingPaths.ResultsFolder(job.Recording);
-        await results.WriteErrorAsync(record, cancellationToken).ConfigureAwait(false);
-        await ledger.MarkFailedAsync(job, code, message, cancellationToken).ConfigureAwait(false);
-        await events.PublishAsync(PipelineEvents.Failed(job), cancellationToken).ConfigureAwait(false);
+        await failures.RecordAsync(job, code, message, FailureStage.Intake, [], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The upload's own file name when it is plain (ffmpeg messages then name it), else a neutral name with its extension.</summary>

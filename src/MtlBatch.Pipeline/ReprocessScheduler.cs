@@ -20,21 +20,34 @@ public sealed record ReprocessRequest
     [JsonIgnore] public string ScopeKey => JobLedger.KeyOf($"{Prefix}|{Since?.ToUniversalTime():O}|{Force}");
 }
 
-/// <summary>What one reprocessing run did.</summary>
+/// <summary>What one scheduled reprocessing run did.</summary>
 public sealed record ReprocessReport
 {
     public required string Scope { get; init; }
     public int Scanned { get; init; }
     public int Stale { get; init; }
+    /// <summary>Stale uploads put on <c>intake-jobs</c> (intake decodes them and enqueues their inference jobs).</summary>
     public int Resubmitted { get; init; }
-    public int JobsEnqueued { get; init; }
-    /// <summary>Recordings the re-run intake rejected (error.json, Failed ledger row and event each).</summary>
-    public int RecordingsRejected { get; init; }
     /// <summary>The listing reached its end (the next run of this scope starts from the beginning).</summary>
     public bool Completed { get; init; }
     /// <summary>Why the run stopped early: "queue-full", "run-limit" or "cancelled"; null when completed.</summary>
     public string? StoppedBecause { get; init; }
 }
+
+/// <summary>The answer to <c>POST /api/reprocess</c> (202) and <c>mtlbatch reprocess</c>: the batch whose first scan was queued.</summary>
+public sealed record ReprocessBatch
+{
+    public required string BatchId { get; init; }
+    public string? Prefix { get; init; }
+    public DateTimeOffset? Since { get; init; }
+    public bool Force { get; init; }
+    public required DateTimeOffset QueuedAt { get; init; }
+}
+
+/// <summary>What one scan message (one page of a batch) did.</summary>
+public enum ScanStatus { Scanned, Throttled, Rejected }
+
+public sealed record ScanOutcome(string? BatchId, ScanStatus Status, int Scanned, int Resubmitted, bool LastPage);
 
 /// <summary>Progress of one reprocessing scope. Table <c>pipelinestate</c>, PartitionKey "reprocess", RowKey = scope key.</summary>
 public sealed class ReprocessStateEntity : ITableEntity
@@ -55,24 +68,30 @@ public sealed class ReprocessStateEntity : ITableEntity
 }
 
 /// <summary>
-/// Finds uploads whose results are missing or were made by another model version and runs intake on them again
-/// (which enqueues fresh inference jobs under the current model's job ids). Resumable: the listing's continuation
-/// token is stored in <c>pipelinestate</c> after every page, so millions of blobs are walked across many runs.
-/// Throttled: it stops when the inference queue is longer than <see cref="ReprocessOptions.MaxQueueLength"/> or after
-/// <see cref="ReprocessOptions.MaxUploadsPerRun"/> re-submissions, and continues there next run.
+/// Finds uploads whose results are missing or were made by another model version and puts them on <c>intake-jobs</c>
+/// (intake then enqueues fresh inference jobs under the current model's job ids): reprocessing only enqueues, it never
+/// decodes. Two entry points:
+/// <list type="bullet">
+/// <item>the schedule (<see cref="RunScheduledAsync"/>, the timer and the local worker): resumable — the listing's
+/// continuation token is stored in <c>pipelinestate</c> after every page — and throttled: it stops when the intake and
+/// inference queues hold more than <see cref="ReprocessOptions.MaxQueueLength"/> or after
+/// <see cref="ReprocessOptions.MaxUploadsPerRun"/> re-submissions, and continues there next run;</item>
+/// <item>a batch (<see cref="StartBatchAsync"/>, <c>POST /api/reprocess</c>, <c>mtlbatch reprocess</c>): one message on
+/// <c>reprocess-scans</c>; each scan message handles one page (<see cref="HandleScanAsync"/>) and enqueues the next, and
+/// while the queues are full it is put back for <see cref="ReprocessOptions.ThrottleDelay"/>.</item>
+/// </list>
 /// </summary>
 public sealed class ReprocessScheduler(
     PipelineStorage storage,
     ResiliencePipelines resilience,
     JobLedger ledger,
     ResultStore results,
-    RecordingIntakeHandler intake,
     ModelVersionProvider versions,
     IOptions<ReprocessOptions> options,
     TimeProvider time,
     ILogger<ReprocessScheduler> logger)
 {
-    /// <summary>The timer's run: continues every pending HTTP request, then the default scope (whole container, no force).</summary>
+    /// <summary>The timer's run: continues every pending scope stored by earlier runs, then the default scope (whole container, no force).</summary>
     public async Task<IReadOnlyList<ReprocessReport>> RunScheduledAsync(CancellationToken cancellationToken)
     {
         var reports = new List<ReprocessReport>();
@@ -94,7 +113,7 @@ public sealed class ReprocessScheduler(
         return reports;
     }
 
-    /// <summary>Runs (or continues) one scope until it completes or is throttled.</summary>
+    /// <summary>Runs (or continues) one scope until it completes or is throttled, enqueuing intake for its stale uploads.</summary>
     public async Task<ReprocessReport> RunAsync(ReprocessRequest request, bool oneShot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -104,20 +123,14 @@ public sealed class ReprocessScheduler(
         var state = await LoadStateAsync(scope, cancellationToken).ConfigureAwait(false)
                     ?? new ReprocessStateEntity { RowKey = scope, Prefix = request.Prefix, Since = request.Since, Force = request.Force, OneShot = oneShot };
 
-        int scanned = 0, stale = 0, resubmitted = 0, enqueued = 0, rejected = 0;
+        int scanned = 0, stale = 0, resubmitted = 0;
         string? stopped = null;
         var continuation = state.Continuation;
         var completed = false;
 
         while (stopped is null)
         {
-            var page = await resilience.StorageAsync(async ct =>
-            {
-                await foreach (var p in storage.Recordings.GetBlobsAsync(new GetBlobsOptions { Prefix = request.Prefix }, ct)
-                                   .AsPages(continuation, o.PageSize).ConfigureAwait(false))
-                    return p;
-                return null;
-            }, cancellationToken).ConfigureAwait(false);
+            var page = await ListPageAsync(request.Prefix, continuation, cancellationToken).ConfigureAwait(false);
             if (page is null) { completed = true; break; }
 
             foreach (var blob in page.Values)
@@ -129,15 +142,9 @@ public sealed class ReprocessScheduler(
                 stale++;
 
                 if (resubmitted >= o.MaxUploadsPerRun) { stopped = "run-limit"; break; }
-                var queued = await resilience.StorageAsync(async ct => (await storage.InferenceQueue.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount,
-                    cancellationToken).ConfigureAwait(false);
-                if (queued > o.MaxQueueLength) { stopped = "queue-full"; break; }
-
-                logger.LogInformation("Reprocessing {Upload}: {Reason}", blob.Name, reason);
-                var outcome = await intake.HandleAsync(blob.Name, new IntakeRequest { Force = request.Force, Reprocess = true }, cancellationToken).ConfigureAwait(false);
+                if (await BacklogAsync(cancellationToken).ConfigureAwait(false) > o.MaxQueueLength) { stopped = "queue-full"; break; }
+                await EnqueueIntakeAsync(blob.Name, reason, request.Force, batchId: null, cancellationToken).ConfigureAwait(false);
                 resubmitted++;
-                enqueued += outcome.Enqueued;
-                rejected += outcome.Failed;
             }
 
             // A page cut short is walked again next run (intake is idempotent, fresh uploads are skipped cheaply).
@@ -156,15 +163,97 @@ public sealed class ReprocessScheduler(
         }
         else if (stopped is not null)
         {
-            // Save the scope so the timer continues it (HTTP requests included).
+            // Save the scope so the next run continues it.
             await SaveStateAsync(state, cancellationToken).ConfigureAwait(false);
         }
 
-        var report = new ReprocessReport { Scope = scope, Scanned = scanned, Stale = stale, Resubmitted = resubmitted, JobsEnqueued = enqueued, RecordingsRejected = rejected, Completed = completed, StoppedBecause = stopped };
-        logger.LogInformation("Reprocess scope {Scope}: scanned {Scanned}, stale {Stale}, resubmitted {Resubmitted}, jobs enqueued {Enqueued}, rejected {Rejected}, completed {Completed}, stopped {Stopped}",
-            scope, scanned, stale, resubmitted, enqueued, rejected, completed, stopped);
+        var report = new ReprocessReport { Scope = scope, Scanned = scanned, Stale = stale, Resubmitted = resubmitted, Completed = completed, StoppedBecause = stopped };
+        logger.LogInformation("Reprocess scope {Scope}: scanned {Scanned}, stale {Stale}, resubmitted {Resubmitted}, completed {Completed}, stopped {Stopped}",
+            scope, scanned, stale, resubmitted, completed, stopped);
         return report;
     }
+
+    /// <summary>Queues the first scan of a reprocess batch and returns at once (<c>POST /api/reprocess</c> answers 202 with it).</summary>
+    public async Task<ReprocessBatch> StartBatchAsync(ReprocessRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var scan = new ReprocessScan { BatchId = Guid.NewGuid().ToString("N"), Prefix = request.Prefix, Since = request.Since, Force = request.Force };
+        await SendAsync(storage.ReprocessQueue, scan.ToJson(), null, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Reprocess batch {BatchId} queued (prefix {Prefix}, since {Since}, force {Force})", scan.BatchId, request.Prefix, request.Since, request.Force);
+        return new ReprocessBatch { BatchId = scan.BatchId, Prefix = request.Prefix, Since = request.Since, Force = request.Force, QueuedAt = time.GetUtcNow() };
+    }
+
+    /// <summary>
+    /// One scan message: while the intake and inference queues hold more than <see cref="ReprocessOptions.MaxQueueLength"/>
+    /// the message is put back for <see cref="ReprocessOptions.ThrottleDelay"/>; otherwise one page of the listing is
+    /// scanned, its stale uploads go on <c>intake-jobs</c>, and the next page's scan is queued. A redelivered page
+    /// enqueues its uploads again: intake skips what it already did (with <c>force</c> it runs them again).
+    /// </summary>
+    public async Task<ScanOutcome> HandleScanAsync(string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var scan = ReprocessScan.TryParse(message);
+        if (scan is null)
+        {
+            logger.LogError("Dropping a message that is not a reprocess scan ({Length} characters)", message.Length);
+            return new ScanOutcome(null, ScanStatus.Rejected, 0, 0, false);
+        }
+        var o = options.Value;
+        if (await BacklogAsync(cancellationToken).ConfigureAwait(false) > o.MaxQueueLength)
+        {
+            await SendAsync(storage.ReprocessQueue, scan.ToJson(), o.ThrottleDelay, cancellationToken).ConfigureAwait(false);
+            logger.LogInformation("Reprocess batch {BatchId} page {Page} put back for {Delay}: more than {MaxQueueLength} messages are waiting",
+                scan.BatchId, scan.Page, o.ThrottleDelay, o.MaxQueueLength);
+            return new ScanOutcome(scan.BatchId, ScanStatus.Throttled, 0, 0, false);
+        }
+
+        var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
+        var page = await ListPageAsync(scan.Prefix, scan.Continuation, cancellationToken).ConfigureAwait(false);
+        int scanned = 0, resubmitted = 0;
+        foreach (var blob in page?.Values ?? [])
+        {
+            if (scan.Since is { } since && blob.Properties.LastModified < since) continue;
+            scanned++;
+            if (await StaleReasonAsync(blob, modelVersion, scan.Force, cancellationToken).ConfigureAwait(false) is not { } reason) continue;
+            await EnqueueIntakeAsync(blob.Name, reason, scan.Force, scan.BatchId, cancellationToken).ConfigureAwait(false);
+            resubmitted++;
+        }
+        var next = page?.ContinuationToken;
+        var last = string.IsNullOrEmpty(next);
+        if (!last)
+            await SendAsync(storage.ReprocessQueue, (scan with { Continuation = next, Page = scan.Page + 1 }).ToJson(), null, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Reprocess batch {BatchId} page {Page}: scanned {Scanned}, resubmitted {Resubmitted}{Last}",
+            scan.BatchId, scan.Page, scanned, resubmitted, last ? ", last page" : "");
+        return new ScanOutcome(scan.BatchId, ScanStatus.Scanned, scanned, resubmitted, last);
+    }
+
+    private async Task<Azure.Page<BlobItem>?> ListPageAsync(string? prefix, string? continuation, CancellationToken cancellationToken) =>
+        await resilience.StorageAsync(async ct =>
+        {
+            await foreach (var p in storage.Recordings.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, ct)
+                               .AsPages(continuation, options.Value.PageSize).ConfigureAwait(false))
+                return p;
+            return null;
+        }, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Messages waiting for intake or inference (approximate counts, invisible ones included).</summary>
+    private async Task<long> BacklogAsync(CancellationToken cancellationToken)
+    {
+        long total = 0;
+        foreach (var queue in new[] { storage.IntakeQueue, storage.InferenceQueue })
+            total += await resilience.StorageAsync(async ct => (await queue.GetPropertiesAsync(ct).ConfigureAwait(false)).Value.ApproximateMessagesCount, cancellationToken)
+                .ConfigureAwait(false);
+        return total;
+    }
+
+    private async Task EnqueueIntakeAsync(string upload, string reason, bool force, string? batchId, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Reprocessing {Upload}: {Reason}", upload, reason);
+        await SendAsync(storage.IntakeQueue, new IntakeWork { Upload = upload, Force = force, BatchId = batchId }.ToJson(), null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task SendAsync(Azure.Storage.Queues.QueueClient queue, string message, TimeSpan? visibility, CancellationToken cancellationToken) =>
+        await resilience.StorageAsync(async ct => { await queue.SendMessageAsync(message, visibilityTimeout: visibility, cancellationToken: ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Why an upload needs another run, or null when its results are current.</summary>
     internal async Task<string?> StaleReasonAsync(BlobItem blob, string modelVersion, bool force, CancellationToken cancellationToken)

@@ -60,17 +60,25 @@ public sealed class FunctionTests
         var neither = await getJob.Run(new TestHttpRequestData(context, "GET", new Uri("http://localhost/api/jobs")), null, CancellationToken.None);
         Assert.Equal(HttpStatusCode.BadRequest, neither.StatusCode);
 
-        // POST reprocess {prefix, force}: re-runs the recording although its results are current.
+        // POST reprocess {prefix, force}: answers 202 with a batch id at once; the scan message, then the intake
+        // message, then the inference job re-run the recording although its results are current.
         var reprocess = new Reprocess(h.Get<PipelineApi>());
         var forced = (TestHttpResponseData)await reprocess.Run(
             new TestHttpRequestData(context, "POST", new Uri("http://localhost/api/reprocess"), """{"prefix":"fn/","force":true}"""), CancellationToken.None);
-        Assert.Equal(HttpStatusCode.OK, forced.StatusCode);
-        var report = JsonNode.Parse(forced.ReadBody())!;
-        Assert.Equal(1, (int?)report["jobsEnqueued"]);
-        Assert.True((bool?)report["completed"]);
+        Assert.Equal(HttpStatusCode.Accepted, forced.StatusCode);
+        var batch = JsonNode.Parse(forced.ReadBody())!;
+        Assert.Matches("^[0-9a-f]{32}$", (string?)batch["batchId"]);
+        Assert.True((bool?)batch["force"]);
+        Assert.Equal(0, (await h.Storage.InferenceQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount);
 
         var badBody = await reprocess.Run(new TestHttpRequestData(context, "POST", new Uri("http://localhost/api/reprocess"), "{not json"), CancellationToken.None);
         Assert.Equal(HttpStatusCode.BadRequest, badBody.StatusCode);
+
+        var scanMessage = Assert.Single((await h.Storage.ReprocessQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
+        var scan = await new ScanForReprocess(h.Get<ReprocessScheduler>()).Run(scanMessage, CancellationToken.None);
+        Assert.Equal(new ScanOutcome((string?)batch["batchId"], ScanStatus.Scanned, 1, 1, LastPage: true), scan);
+        var intakeMessage = Assert.Single((await h.Storage.IntakeQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
+        Assert.Equal(1, (await new RunQueuedIntake(h.Get<RecordingIntakeHandler>()).Run(intakeMessage, CancellationToken.None))!.Enqueued);
 
         var forcedMessage = Assert.Single((await h.Storage.InferenceQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
         Assert.Equal(InferenceStatus.Succeeded, (await new RunInference(h.Get<InferenceJobHandler>()).Run(forcedMessage, CancellationToken.None)).Status);

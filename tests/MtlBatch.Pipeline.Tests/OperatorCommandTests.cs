@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Cli;
 using MtlBatch.Cli.Commands;
+using Microsoft.ML.OnnxRuntime;
 using MtlBatch.Core;
 
 namespace MtlBatch.Pipeline.Tests;
@@ -104,6 +105,35 @@ public sealed class OperatorCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Submit_and_reprocess_read_the_model_version_from_the_file_without_loading_the_model()
+    {
+        await using var h = await PipelineHarness.CreateAsync();
+        // A protobuf with a skipped field 7 (where a graph would be) and metadata_props only: no session can load it.
+        var model = Path.Combine(NewFolder("meta-only"), "meta-only.onnx");
+        await File.WriteAllBytesAsync(model, MetadataOnlyModel(("mtl.name", "meta-only"), ("mtl.version", "meta-only-7")));
+        Assert.ThrowsAny<OnnxRuntimeException>(() => new Microsoft.ML.OnnxRuntime.InferenceSession(model).Dispose());
+
+        var recording = TestMedia.Shared.Speech(9);
+        var submit = await Mtlbatch(On(h, "submit", recording, "--prefix", "meta", "--model", model));
+        Assert.True(submit.ExitCode == 0, submit.Error);
+        var sha = await RecordingMedia.Sha256Async(recording, CancellationToken.None);
+        Assert.Equal(JobLedger.ComputeJobId("meta/" + Path.GetFileName(recording), sha, "meta-only-7"), Assert.Single(submit.Lines));
+
+        var reprocess = await Mtlbatch(On(h, "reprocess", "--prefix", "meta/"));
+        Assert.True(reprocess.ExitCode == 0, reprocess.Error);
+    }
+
+    /// <summary>ModelProto bytes: field 7 (length-delimited, skipped by readers) then metadata_props (field 14) entries.</summary>
+    private static byte[] MetadataOnlyModel(params (string Key, string Value)[] entries)
+    {
+        static byte[] Field(int number, byte[] payload) => [(byte)((number << 3) | 2), (byte)payload.Length, .. payload];
+        var bytes = new List<byte>(Field(7, [0x0A, 0x03, (byte)'g', (byte)'h', (byte)'i']));
+        foreach (var (key, value) in entries)
+            bytes.AddRange(Field(14, [.. Field(1, System.Text.Encoding.UTF8.GetBytes(key)), .. Field(2, System.Text.Encoding.UTF8.GetBytes(value))]));
+        return [.. bytes];
+    }
+
+    [Fact]
     public async Task Results_downloads_a_recordings_files_and_fails_for_a_failed_or_unknown_recording()
     {
         await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:ModelVersion"] = "cli-r" });
@@ -156,14 +186,17 @@ public sealed class OperatorCommandTests : IDisposable
         // The events were consumed: a second read prints nothing.
         Assert.Empty((await Mtlbatch(On(h, "events"))).Lines);
 
-        // Results are current, so a plain reprocess enqueues nothing; --force re-runs the same job.
-        var plain = await Mtlbatch(On(h, ["reprocess", "--prefix", "f/", .. v]));
-        Assert.Equal(0, plain.ExitCode);
-        Assert.Equal(0, (int?)JsonNode.Parse(plain.Output)!["jobsEnqueued"]);
-        var forced = await Mtlbatch(On(h, ["reprocess", "--prefix", "f/", "--force", .. v]));
+        // reprocess only queues a batch and prints its id; the worker scans it. Results are current, so the plain
+        // batch re-runs nothing; the --force batch re-runs the same job (one event below, not two).
+        var plain = await Mtlbatch(On(h, "reprocess", "--prefix", "f/"));
+        Assert.True(plain.ExitCode == 0, plain.Error);
+        Assert.Matches("^[0-9a-f]{32}$", (string?)JsonNode.Parse(plain.Output)!["batchId"]);
+        var forced = await Mtlbatch(On(h, "reprocess", "--prefix", "f/", "--force"));
         Assert.True(forced.ExitCode == 0, forced.Error);
-        Assert.Equal(1, (int?)JsonNode.Parse(forced.Output)!["jobsEnqueued"]);
-        Assert.Equal(0, (await WorkerOnce(h, v)).ExitCode);
+        Assert.True((bool?)JsonNode.Parse(forced.Output)!["force"]);
+        var worker = await WorkerOnce(h, [.. v, "--no-reprocess"]);
+        Assert.True(worker.ExitCode == 0, worker.Error);
+        Assert.Contains("reprocess scan pages 2", worker.Output, StringComparison.Ordinal);
 
         var again = MtlJson.Deserialize<CompletionEvent>(Assert.Single((await Mtlbatch(On(h, "events"))).Lines));
         Assert.Equal(jobId, again.JobId);
@@ -202,7 +235,7 @@ public sealed class OperatorCommandTests : IDisposable
         // Before issue 14 this run re-ran nothing: the upload's ETag was known, and only the (absent) timer looked at versions.
         var rerun = await WorkerOnce(h, "--model-version", "cli-b");
         Assert.True(rerun.ExitCode == 0, rerun.Error);
-        Assert.Contains("reprocess passes 1 (1 jobs enqueued", rerun.Output, StringComparison.Ordinal);
+        Assert.Contains("reprocess passes 1 (1 uploads resubmitted", rerun.Output, StringComparison.Ordinal);
         Assert.Equal("cli-b", MtlJson.Deserialize<AnalysisResult>(await h.ReadResultTextAsync("mv/speech6.m4a/result.json")).Model.Version);
         var reprocessed = MtlJson.Deserialize<CompletionEvent>(Assert.Single((await Mtlbatch(On(h, "events"))).Lines));
         Assert.Equal("cli-b", reprocessed.ModelVersion);
@@ -239,12 +272,16 @@ public sealed class OperatorCommandTests : IDisposable
         Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync(new Uri("/api/jobs/0123abcd", UriKind.Relative))).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await http.GetAsync(new Uri("/api/jobs", UriKind.Relative))).StatusCode);
 
+        // POST /api/reprocess answers 202 with a batch id before anything is re-run; the worker then re-runs the job.
         using var body = new StringContent("""{"prefix":"http/","force":true}""");
         var reprocess = await http.PostAsync(new Uri("/api/reprocess", UriKind.Relative), body);
-        Assert.Equal(HttpStatusCode.OK, reprocess.StatusCode);
-        Assert.Equal(1, (int?)JsonNode.Parse(await reprocess.Content.ReadAsStringAsync())!["jobsEnqueued"]);
+        Assert.Equal(HttpStatusCode.Accepted, reprocess.StatusCode);
+        Assert.Matches("^[0-9a-f]{32}$", (string?)JsonNode.Parse(await reprocess.Content.ReadAsStringAsync())!["batchId"]);
+        Assert.Equal(1, (await h.Get<JobLedger>().GetJobAsync(jobId, CancellationToken.None))!.ResultVersion);
         using var bad = new StringContent("{not json");
         Assert.Equal(HttpStatusCode.BadRequest, (await http.PostAsync(new Uri("/api/reprocess", UriKind.Relative), bad)).StatusCode);
+        await h.RunWorkerOnceAsync();
+        Assert.Equal(2, (await h.Get<JobLedger>().GetJobAsync(jobId, CancellationToken.None))!.ResultVersion);
     }
 
     [Fact]
@@ -268,11 +305,13 @@ public sealed class OperatorCommandTests : IDisposable
         Assert.Equal(ExitCodes.Failures, events.ExitCode);
         Assert.Contains("not a completion event", events.Error, StringComparison.Ordinal);
 
-        // reprocess --force over a corrupt upload: intake rejects it again.
+        // reprocess --force over a corrupt upload only queues the batch (0); the worker that runs it fails (1).
         await h.UploadAsync("x/bad.wav", TestMedia.Corrupt(2500));
-        var reprocess = await Mtlbatch(On(h, "reprocess", "--force", "--model-version", "cli-x"));
-        Assert.Equal(ExitCodes.Failures, reprocess.ExitCode);
-        Assert.Equal(1, (int?)JsonNode.Parse(reprocess.Output)!["recordingsRejected"]);
+        var reprocess = await Mtlbatch(On(h, "reprocess", "--force"));
+        Assert.Equal(0, reprocess.ExitCode);
+        var rejected = await WorkerOnce(h, "--model-version", "cli-x", "--no-reprocess");
+        Assert.Equal(ExitCodes.Failures, rejected.ExitCode);
+        Assert.Contains("reprocess scan pages 1", rejected.Output, StringComparison.Ordinal);
 
         // worker: its HTTP port is taken (2, before anything is processed).
         using var taken = new TcpListener(IPAddress.Loopback, 0);

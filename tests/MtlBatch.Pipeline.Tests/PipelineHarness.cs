@@ -143,7 +143,7 @@ public sealed class PipelineHarness : IAsyncDisposable
         {
             if (KeepStorage) throw new OperationCanceledException();
             foreach (var c in new[] { Storage.Recordings, Storage.Results, Storage.Decoded }) await c.DeleteIfExistsAsync();
-            foreach (var q in new[] { Storage.InferenceQueue, Storage.PoisonQueue, Storage.EventsQueue }) await q.DeleteIfExistsAsync();
+            foreach (var q in Storage.Queues) await q.DeleteIfExistsAsync();
             foreach (var t in new[] { Storage.Jobs, Storage.State }) await t.DeleteAsync();
         }
         catch (Exception ex) when (ex is Azure.RequestFailedException or OperationCanceledException)

@@ -35,7 +35,7 @@ public sealed class ReprocessTests
         Assert.True(run.Completed);
         Assert.Equal(4, run.Scanned);
         Assert.Equal(2, run.Stale);
-        Assert.Equal(2, run.JobsEnqueued);
+        Assert.Equal(2, run.Resubmitted);
 
         await v2.RunWorkerOnceAsync();
         Assert.Equal(["a/one.wav", "a/two.flac", "b/three.mp3"], v2.AnalyzedRecordings.Order(StringComparer.Ordinal));
@@ -47,7 +47,7 @@ public sealed class ReprocessTests
 
         // Nothing is stale any more: a second run enqueues nothing.
         var again = await v2.Get<ReprocessScheduler>().RunScheduledAsync(CancellationToken.None);
-        Assert.Equal(0, again.Sum(r => r.JobsEnqueued));
+        Assert.Equal(0, again.Sum(r => r.Resubmitted));
     }
 
     [Fact]
@@ -61,12 +61,12 @@ public sealed class ReprocessTests
         });
         for (var i = 0; i < 5; i++) await h.UploadAsync($"r/{i}.wav", TestMedia.Shared.Speech(i));
 
-        // Nothing processed yet: every upload is "never processed". The queue fills after two uploads.
+        // Nothing processed yet: every upload is "never processed". The intake queue fills after two uploads.
         var scheduler = h.Get<ReprocessScheduler>();
         var first = await scheduler.RunAsync(new ReprocessRequest(), oneShot: false, CancellationToken.None);
         Assert.False(first.Completed);
         Assert.Equal("queue-full", first.StoppedBecause);
-        Assert.Equal(2, first.JobsEnqueued);
+        Assert.Equal(2, first.Resubmitted);
 
         await h.RunWorkerOnceAsync();
         Assert.Equal(5, h.AnalyzedRecordings.Count);
@@ -74,7 +74,7 @@ public sealed class ReprocessTests
         var resumed = await scheduler.RunAsync(new ReprocessRequest(), oneShot: false, CancellationToken.None);
         Assert.True(resumed.Completed);
         Assert.True(resumed.Scanned < 5, $"resumed run scanned {resumed.Scanned}: it should continue from the stored continuation");
-        Assert.Equal(0, resumed.JobsEnqueued);
+        Assert.Equal(0, resumed.Resubmitted);
         Assert.Equal(5, h.AnalyzedRecordings.Count);
     }
 

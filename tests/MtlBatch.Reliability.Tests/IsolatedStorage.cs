@@ -26,7 +26,7 @@ internal sealed class IsolatedStorage : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var c in new[] { Storage.Recordings, Storage.Results, Storage.Decoded }) await c.DeleteIfExistsAsync();
-        foreach (var q in new[] { Storage.InferenceQueue, Storage.PoisonQueue, Storage.EventsQueue }) await q.DeleteIfExistsAsync();
+        foreach (var q in Storage.Queues) await q.DeleteIfExistsAsync();
         foreach (var t in new[] { Storage.Jobs, Storage.State }) await t.DeleteAsync();
         Directory.Delete(Work, recursive: true);
     }

@@ -158,7 +158,7 @@ public sealed class PipelineRig : IAsyncDisposable
         try
         {
             foreach (var c in new[] { Storage.Recordings, Storage.Results, Storage.Decoded }) await c.DeleteIfExistsAsync();
-            foreach (var q in new[] { Storage.InferenceQueue, Storage.PoisonQueue, Storage.EventsQueue }) await q.DeleteIfExistsAsync();
+            foreach (var q in Storage.Queues) await q.DeleteIfExistsAsync();
             foreach (var t in new[] { Storage.Jobs, Storage.State }) await t.DeleteAsync();
         }
         catch (Azure.RequestFailedException)

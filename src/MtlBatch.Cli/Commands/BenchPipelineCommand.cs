@@ -89,7 +89,7 @@ public sealed class BenchPipelineCommand : ICliCommand
         finally
         {
             foreach (var c in new[] { storage.Recordings, storage.Results, storage.Decoded }) await c.DeleteIfExistsAsync(cancellationToken: CancellationToken.None).ConfigureAwait(false);
-            foreach (var q in new[] { storage.InferenceQueue, storage.PoisonQueue, storage.EventsQueue }) await q.DeleteIfExistsAsync(CancellationToken.None).ConfigureAwait(false);
+            foreach (var q in storage.Queues) await q.DeleteIfExistsAsync(CancellationToken.None).ConfigureAwait(false);
             foreach (var t in new[] { storage.Jobs, storage.State }) await t.DeleteAsync(CancellationToken.None).ConfigureAwait(false);
             Directory.Delete(folder, recursive: true);
         }

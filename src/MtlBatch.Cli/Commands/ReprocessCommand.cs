@@ -6,9 +6,11 @@ using MtlBatch.Pipeline;
 namespace MtlBatch.Cli.Commands;
 
 /// <summary>
-/// <c>mtlbatch reprocess [--prefix P] [--since T] [--force]</c>: the pass behind <c>POST /api/reprocess</c>
-/// (<see cref="PipelineApi.RunReprocessAsync"/>): stale uploads (another model version, missing results, changed) —
-/// or, with <c>--force</c>, every upload in scope — go through intake again, which enqueues their inference jobs.
+/// <c>mtlbatch reprocess [--prefix P] [--since T] [--force]</c>: what <c>POST /api/reprocess</c> does
+/// (<see cref="PipelineApi.RunReprocessAsync"/>): queues the first scan of a reprocess batch and prints it
+/// (<c>{batchId, ...}</c>). The worker (or the Functions app) scans the listing page by page and runs intake for stale
+/// uploads (another model version, missing results, changed) — or, with <c>--force</c>, every upload in scope. Nothing is
+/// decoded and the model is not even read here: staleness is judged by the worker's model version.
 /// </summary>
 public sealed class ReprocessCommand : ICliCommand
 {
@@ -19,27 +21,20 @@ public sealed class ReprocessCommand : ICliCommand
         var force = new Option<bool>("--force") { Description = "Re-run every upload in scope, even those with current results (new events with new ids)." };
         var storage = PipelineCommandSupport.StorageOption();
         var namePrefix = PipelineCommandSupport.NamePrefixOption();
-        var model = PipelineCommandSupport.ModelOption();
-        var modelVersion = PipelineCommandSupport.ModelVersionOption("The model version to reprocess for, when the worker runs with --model-version (default: the model's own).");
 
-        var command = new Command("reprocess", "Enqueue reprocessing like POST /api/reprocess and print its report (JSON); exit 1 when a re-run recording was rejected.");
-        foreach (var o in new Option[] { prefix, since, force, storage, namePrefix, model, modelVersion }) command.Options.Add(o);
+        var command = new Command("reprocess", "Queue a reprocess batch like POST /api/reprocess and print it (JSON with batchId); the worker runs it.");
+        foreach (var o in new Option[] { prefix, since, force, storage, namePrefix }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
             var request = new ReprocessRequest { Prefix = parse.GetValue(prefix), Since = parse.GetValue(since), Force = parse.GetValue(force) };
-            var settings = PipelineCommandSupport.Settings(parse, storage, namePrefix, model, modelVersion);
+            var settings = PipelineCommandSupport.Settings(parse, storage, namePrefix);
             return await PipelineCommandSupport.RunAsync("reprocess", parse, settings, async (services, _) =>
             {
                 await services.GetRequiredService<PipelineStorage>().EnsureCreatedAsync(ct).ConfigureAwait(false);
-                var report = await services.GetRequiredService<PipelineApi>().RunReprocessAsync(request, ct).ConfigureAwait(false);
-                await output.WriteLineAsync(MtlJson.Serialize(report)).ConfigureAwait(false);
-                if (!report.Completed)
-                    await error.WriteLineAsync($"mtlbatch reprocess: stopped early ({report.StoppedBecause}); the worker's scheduled reprocessing continues the scope").ConfigureAwait(false);
-                if (report.RecordingsRejected == 0) return ExitCodes.Success;
-                await error.WriteLineAsync($"mtlbatch reprocess: {report.RecordingsRejected} recording(s) rejected (see error.json under results/ and mtlbatch status)").ConfigureAwait(false);
-                return ExitCodes.Failures;
+                var batch = await services.GetRequiredService<PipelineApi>().RunReprocessAsync(request, ct).ConfigureAwait(false);
+                await output.WriteLineAsync(MtlJson.Serialize(batch)).ConfigureAwait(false);
+                return ExitCodes.Success;
             }).ConfigureAwait(false);
         });
         return command;
