@@ -55,6 +55,7 @@ public sealed class FailureRecorder(
         await ledger.MarkFailedAsync(job, code, message, cancellationToken).ConfigureAwait(false);
         await events.PublishAsync(PipelineEvents.Failed(job), cancellationToken).ConfigureAwait(false);
         await DeleteDecodedAsync(decodedBlobs, cancellationToken).ConfigureAwait(false);
+        PipelineTelemetry.RecordFailure(code, stage);
     }
 
     /// <summary>Deletes decoded blobs (missing ones are fine: an earlier delivery may have deleted them).</summary>

@@ -64,7 +64,13 @@ public sealed class InferenceJobHandler(
     public async Task<InferenceOutcome> HandleAsync(InferenceJob job, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        using var activity = PipelineTelemetry.ActivitySource.StartActivity("inference");
+        activity?.SetTag("mtlbatch.recording", job.Recording);
+        activity?.SetTag("mtlbatch.job_id", job.JobId);
+        activity?.SetTag("mtlbatch.model_version", job.ModelVersion);
+        activity?.SetTag("mtlbatch.delivery", dequeueCount);
         var row = await ledger.GetJobAsync(job.JobId, cancellationToken).ConfigureAwait(false);
+        if (row?.QueuedAt is { } queuedAt) PipelineTelemetry.RecordQueueAge(StorageNames.InferenceQueue, queuedAt, DateTimeOffset.UtcNow);
         if (row?.GetState() == JobState.Succeeded)
         {
             logger.LogInformation("Job {JobId} ({Recording}) already succeeded; duplicate delivery ignored", job.JobId, job.Recording);
@@ -175,6 +181,7 @@ public sealed class InferenceJobHandler(
                 return new InferenceOutcome(job.JobId, InferenceStatus.Poisoned);
             }
             row.InferenceSeconds = clock.Elapsed.TotalSeconds;
+            PipelineTelemetry.RecordStage(PipelineTelemetry.StageInference, clock.Elapsed);
 
             // Known voices (Voices:Enabled): compared under the model's own version, before the pipeline's label replaces it.
             result = await voices.ApplyAsync(result, cancellationToken).ConfigureAwait(false);
@@ -195,13 +202,16 @@ public sealed class InferenceJobHandler(
             }
             var files = ResultSetRenderer.Render(result).Select(f => new RenderedFile(f.FileName, BinaryData.FromBytes(f.Content))).ToList();
             if (redactedAudio is not null) files.Insert(files.Count - 1, redactedAudio);
+            var writeStart = Stopwatch.GetTimestamp();
             await results.WriteResultSetAsync(job.Recording, job.JobId, job.ModelVersion, files, cancellationToken).ConfigureAwait(false);
+            PipelineTelemetry.RecordStage(PipelineTelemetry.StageWrite, Stopwatch.GetElapsedTime(writeStart));
 
             row.Device = result.Processing.Device;
             row.RealtimeFactor = result.Processing.RealtimeFactor;
             row.DurationSeconds = result.Recording.DurationSeconds;
             row.ResultsPath = RecordingPaths.ResultsFolder(job.Recording);
             await CompleteAsync(job, row, cancellationToken).ConfigureAwait(false);
+            PipelineTelemetry.RecordSuccess(row.DurationSeconds);
             logger.LogInformation("Job {JobId} ({Recording}) succeeded on {Device}: {Duration:F1} s audio in {Seconds:F2} s ({Realtime:F1}x realtime)",
                 job.JobId, job.Recording, row.Device, row.DurationSeconds, row.InferenceSeconds, row.RealtimeFactor);
             return new InferenceOutcome(job.JobId, InferenceStatus.Succeeded);

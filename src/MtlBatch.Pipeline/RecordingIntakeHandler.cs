@@ -61,6 +61,22 @@ public sealed class RecordingIntakeHandler(
     {
         ArgumentNullException.ThrowIfNull(upload);
         request ??= IntakeRequest.Default;
+        using var activity = PipelineTelemetry.ActivitySource.StartActivity("intake");
+        activity?.SetTag("mtlbatch.upload", upload);
+        activity?.SetTag("mtlbatch.reason", request.Reason);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            return await IntakeAsync(upload, request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            PipelineTelemetry.RecordStage(PipelineTelemetry.StageIntake, Stopwatch.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<IntakeOutcome> IntakeAsync(string upload, IntakeRequest request, CancellationToken cancellationToken)
+    {
         var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
         var blob = storage.Recordings.GetBlobClient(upload);
 
@@ -179,6 +195,7 @@ public sealed class RecordingIntakeHandler(
             var clock = Stopwatch.StartNew();
             var decoded = await media.DecodeToWavAsync(file, wav, cancellationToken).ConfigureAwait(false);
             job.DecodeSeconds = clock.Elapsed.TotalSeconds;
+            PipelineTelemetry.RecordStage(PipelineTelemetry.StageDecode, clock.Elapsed);
             job.DurationSeconds = decoded.DurationSeconds;
             var truncated = RecordingMedia.TruncationWarning(decoded, options.Value.TruncationToleranceSeconds, options.Value.TruncationToleranceRatio);
             if (truncated is not null)
