@@ -106,6 +106,9 @@ public sealed class TranscriptionOptions
     public bool CharLmOnVocabularyWords { get; set; } = true;
     /// <summary>Custom vocabulary file (one word or phrase per line, optional boost after it): its words join the lexicon, a phrase earns its boost when decoded.</summary>
     public string? VocabularyPath { get; set; }
+
+    /// <summary>A copy (all settings are values), e.g. to give one upload prefix its own vocabulary.</summary>
+    public TranscriptionOptions Copy() => (TranscriptionOptions)MemberwiseClone();
     /// <summary>Boost of a custom vocabulary line that gives none.</summary>
     public double VocabularyBoost { get; set; } = 6.0;
 

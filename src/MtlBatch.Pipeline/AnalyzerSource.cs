@@ -9,6 +9,15 @@ namespace MtlBatch.Pipeline;
 public interface ISpeechAnalyzerSource
 {
     ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The analyzer that decodes with <paramref name="vocabulary"/> (a per-prefix custom vocabulary, see
+    /// <see cref="RecordingFeatureRule.Vocabulary"/>) over the same model; null = the default one. Sources that cannot build
+    /// one refuse rather than silently decode without the vocabulary.
+    /// </summary>
+    ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(VocabularySelection? vocabulary, CancellationToken cancellationToken) =>
+        vocabulary is null ? GetAnalyzerAsync(cancellationToken)
+            : throw new NotSupportedException($"{GetType().Name} cannot decode with a custom vocabulary ({vocabulary.Path}).");
 }
 
 /// <summary>Loads the model once with <see cref="MtlModelFactory"/> (CUDA with CPU fallback) and shares its session.</summary>
@@ -18,6 +27,27 @@ public sealed class ModelAnalyzerSource(IOptions<AnalysisOptions> options, IOpti
     private readonly SemaphoreSlim _gate = new(1, 1);
     private MtlModelFactory? _factory;
     private ISpeechAnalyzer? _analyzer;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Path, double? Boost), Lazy<ISpeechAnalyzer>> _withVocabulary = new();
+
+    /// <summary>One analyzer per vocabulary file and boost, sharing the session; its lexicon is built once, on first use.</summary>
+    public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(VocabularySelection? vocabulary, CancellationToken cancellationToken)
+    {
+        var plain = await GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+        if (vocabulary is null) return plain;
+        var key = (Path.GetFullPath(vocabulary.Path), vocabulary.Boost);
+        return _withVocabulary.GetOrAdd(key, k => new Lazy<ISpeechAnalyzer>(() =>
+        {
+            var transcription = postProcessing.Value.Transcription.Copy();
+            transcription.VocabularyPath = k.Path;
+            if (k.Boost is { } boost) transcription.VocabularyBoost = boost;
+            var settings = new PostProcessingOptions
+            {
+                Vad = postProcessing.Value.Vad, Diarization = postProcessing.Value.Diarization, Emotion = postProcessing.Value.Emotion,
+                Transcription = transcription,
+            };
+            return _factory!.CreateAnalyzer(settings);
+        })).Value;
+    }
 
     public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(CancellationToken cancellationToken)
     {

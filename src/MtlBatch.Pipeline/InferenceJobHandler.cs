@@ -140,13 +140,13 @@ public sealed class InferenceJobHandler(
                 Channels = job.SourceChannels, Sha256 = job.ContentSha256,
             };
 
-            // The recording's feature rule (channel roles, redaction) on top of the Analysis section.
+            // The recording's feature rule (channel roles, redaction, vocabulary) on top of the Analysis section.
             var analysis = features.Value.For(job.Recording, analysisOptions.Value);
             AnalysisResult result;
             var clock = Stopwatch.StartNew();
             try
             {
-                var analyzer = await analyzers.GetAnalyzerAsync(cancellationToken).ConfigureAwait(false);
+                var analyzer = await analyzers.GetAnalyzerAsync(features.Value.Match(job.Recording)?.VocabularySelection, cancellationToken).ConfigureAwait(false);
                 result = await resilience.InferencePipeline.ExecuteAsync(async ct => channelWavs.Count > 1
                         ? await analyzer.AnalyzeChannelsAsync(channelWavs.Select(p => (Func<CancellationToken, IAsyncEnumerable<float[]>>)(t => media.ReadWavAsync(p, t))).ToList(),
                             recording, analysis, null, ct).ConfigureAwait(false)

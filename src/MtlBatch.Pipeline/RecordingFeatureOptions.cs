@@ -4,7 +4,7 @@ using MtlBatch.Core;
 namespace MtlBatch.Pipeline;
 
 /// <summary>
-/// Per-prefix analysis settings (section <c>Features</c>): channel split and roles, and redaction, for the recordings whose
+/// Per-prefix analysis settings (section <c>Features</c>): channel split and roles, redaction and a custom vocabulary, for the recordings whose
 /// path starts with a rule's <see cref="RecordingFeatureRule.Prefix"/> (the longest matching prefix wins). A path's first
 /// segment plays the part of a container (<c>calls/</c>, <c>clinic/</c>). Recordings no rule matches use the
 /// <c>Analysis</c> section (<c>Analysis:Channels</c>, <c>Analysis:ChannelRoles</c>, <c>Analysis:Redaction</c>).
@@ -45,7 +45,20 @@ public sealed class RecordingFeatureRule
     /// <summary>Roles of channel 1, 2, ... (needs <see cref="ChannelMode.Split"/>).</summary>
     public List<string>? ChannelRoles { get; set; }
     public RedactionOptions? Redaction { get; set; }
+    /// <summary>
+    /// A custom vocabulary file for these recordings (one word or phrase per line, optional boost; docs/inference.md), instead
+    /// of <c>Analysis:PostProcessing:Transcription:VocabularyPath</c>: product names for <c>calls/</c>, drug names for <c>clinic/</c>.
+    /// </summary>
+    public string? Vocabulary { get; set; }
+    /// <summary>Boost of the vocabulary's lines that give none (default: <c>Analysis:PostProcessing:Transcription:VocabularyBoost</c>).</summary>
+    public double? VocabularyBoost { get; set; }
+
+    /// <summary>The rule's vocabulary choice, or null when it keeps the default decoder.</summary>
+    public VocabularySelection? VocabularySelection => string.IsNullOrWhiteSpace(Vocabulary) ? null : new VocabularySelection(Vocabulary, VocabularyBoost);
 }
+
+/// <summary>A custom vocabulary file and its default boost (null = the configured default).</summary>
+public sealed record VocabularySelection(string Path, double? Boost);
 
 /// <summary>
 /// Start-up validation of <see cref="RecordingFeatureOptions"/>: every rule has a distinct prefix, valid roles only with
@@ -73,6 +86,10 @@ public sealed class RecordingFeatureOptionsValidator(IOptions<AnalysisOptions> a
                 failures.Add(failure);
             PipelineOptionsValidation.Add(failures, resolved.ChannelRoles.Count == 0 || resolved.Channels == ChannelMode.Split,
                 $"{at}:ChannelRoles = {string.Join(',', resolved.ChannelRoles)}: needs Channels = Split");
+            PipelineOptionsValidation.Add(failures, string.IsNullOrWhiteSpace(rule.Vocabulary) || File.Exists(rule.Vocabulary),
+                $"{at}:Vocabulary = {rule.Vocabulary}: the file does not exist");
+            PipelineOptionsValidation.Add(failures, rule.VocabularyBoost is null || double.IsFinite(rule.VocabularyBoost.Value),
+                $"{at}:VocabularyBoost = {rule.VocabularyBoost}: must be a finite number");
         }
         return PipelineOptionsValidation.Result(failures);
     }

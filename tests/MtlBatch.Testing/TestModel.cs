@@ -32,6 +32,15 @@ public sealed class CountingAnalyzerSource(ISpeechAnalyzerSource inner, TimeSpan
     public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(CancellationToken cancellationToken) =>
         new CountingAnalyzer(await inner.GetAnalyzerAsync(cancellationToken), this);
 
+    /// <summary>The vocabulary asked for with each analyzer request (null = the default decoder).</summary>
+    public ConcurrentQueue<VocabularySelection?> Vocabularies { get; } = new();
+
+    public async ValueTask<ISpeechAnalyzer> GetAnalyzerAsync(VocabularySelection? vocabulary, CancellationToken cancellationToken)
+    {
+        Vocabularies.Enqueue(vocabulary);
+        return new CountingAnalyzer(await inner.GetAnalyzerAsync(vocabulary, cancellationToken), this);
+    }
+
     private sealed class CountingAnalyzer(ISpeechAnalyzer inner, CountingAnalyzerSource owner) : ISpeechAnalyzer
     {
         public string Device => inner.Device;
