@@ -49,8 +49,9 @@ public sealed record BenchmarkMeasurement
         var clock = Stopwatch.StartNew();
         var media = await decoder.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
         var sha = await Sha256.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
-        var result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), media.ToRecordingInfo(Path.GetFileName(path), sha),
-            options, null, timings, cancellationToken).ConfigureAwait(false);
+        var recording = media.ToRecordingInfo(Path.GetFileName(path), sha);
+        var result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, timings, cancellationToken)
+            .ConfigureAwait(false);
         var peakBeforeWrite = ReadPeakRssMegabytes();
         var writeStart = Stopwatch.GetTimestamp();
         await writer(result, outputFolder, cancellationToken).ConfigureAwait(false);
@@ -64,11 +65,10 @@ public sealed record BenchmarkMeasurement
         {
             var replay = ReplayChunkModel.Record(model);
             var replayAnalyzer = analyzerFor(replay);
-            var recordingInfo = media.ToRecordingInfo(Path.GetFileName(path), sha);
-            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recordingInfo, options, null, cancellationToken).ConfigureAwait(false);
+            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, cancellationToken).ConfigureAwait(false);
             replay.StartReplay();
             var aloneTimings = new StageTimings();
-            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recordingInfo, options, null, aloneTimings, cancellationToken)
+            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, aloneTimings, cancellationToken)
                 .ConfigureAwait(false);
             ctcAlone = aloneTimings.CtcDecoding.TotalSeconds;
         }

@@ -136,15 +136,15 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
             // these scores bounds the beam's cut from below (merging only raises them), and a prefix's only other path is its
             // parent's extension, so an extension to a new prefix that scores below it can never make the beam: skipped
             // without changing the result (and without creating the entry).
-            var floor = beams.Count >= BeamWidth ? double.PositiveInfinity : double.NegativeInfinity;
+            var lowestStay = double.PositiveInfinity;
             foreach (var (prefix, score, total) in beams)
             {
                 Touch(prefix, t, touched);
                 prefix.Next.Blank = LogAdd(prefix.Next.Blank, total + row[Blank]);
                 if (prefix.Token >= 0) prefix.Next.NonBlank = LogAdd(prefix.Next.NonBlank, score.NonBlank + row[prefix.Token]);
+                lowestStay = Math.Min(lowestStay, prefix.Next.Total); // beams are distinct prefixes: this stay is complete
             }
-            if (!double.IsNegativeInfinity(floor))
-                foreach (var prefix in touched) floor = Math.Min(floor, prefix.Next.Total);
+            var floor = beams.Count >= BeamWidth ? lowestStay : double.NegativeInfinity;
 
             foreach (var (prefix, score, total) in beams)
             {
