@@ -14,6 +14,6 @@ dotnet build src/MtlBatch.Cli -c Release --nologo --verbosity quiet >"$BUILD_LOG
 OUT="${1:-$ROOT/out/demo}"
 dotnet src/MtlBatch.Cli/bin/Release/net10.0/mtlbatch.dll analyze samples/conversation.wav --out "$OUT"
 echo
-echo "Results for samples/conversation.wav are in: $OUT/conversation/"
-ls -1 "$OUT/conversation/"
+echo "Results for samples/conversation.wav are in: $OUT/conversation.wav/"
+ls -1 "$OUT/conversation.wav/"
 echo "demo: done in $((SECONDS - START)) s"

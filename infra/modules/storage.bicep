@@ -39,13 +39,17 @@ var inferencePoisonQueue = 'inference-jobs-poison'
 var resultsEventsQueue = 'results-events'
 var intakeQueue = 'intake-jobs'
 var reprocessQueue = 'reprocess-scans'
+// The Functions host moves a message that failed maxDequeueCount deliveries to '<queue>-poison'; created here so they exist
+// (and are covered by the queue role) before the first one.
+var intakePoisonQueue = 'intake-jobs-poison'
+var reprocessPoisonQueue = 'reprocess-scans-poison'
 var jobsTable = 'jobs'
 var stateTable = 'pipelinestate'
 // Host-owned, not used by the code: the Flex Consumption deployment package lives here.
 var deploymentPackageContainer = 'app-package'
 
 var blobContainers = [recordingsContainer, resultsContainer, decodedContainer, deploymentPackageContainer]
-var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue, intakeQueue, reprocessQueue]
+var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue, intakeQueue, reprocessQueue, intakePoisonQueue, reprocessPoisonQueue]
 var tables = [jobsTable, stateTable]
 
 // Built-in data-plane roles (least privilege for what the Functions host and the pipeline do):

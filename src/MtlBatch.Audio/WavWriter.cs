@@ -132,7 +132,9 @@ public sealed class WavWriter : IAsyncDisposable, IDisposable
         for (var i = 0; i < samples.Length; i++)
         {
             var s = samples[i];
-            pcm[i] = s >= 1f ? short.MaxValue : s <= -1f ? short.MinValue : (short)MathF.Round(s * 32767f);
+            // The reader's scale (1/32768), so 16-bit audio decoded to floats and written again keeps every sample exactly:
+            // the pipeline's stored decode then analyses the same samples as `mtlbatch analyze` does from the source.
+            pcm[i] = (short)Math.Clamp(MathF.Round(s * 32768f), short.MinValue, short.MaxValue);
         }
         return samples.Length * 2;
     }

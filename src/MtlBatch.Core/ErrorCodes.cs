@@ -20,6 +20,18 @@ public static class ErrorCodes
     {
         UnsupportedMedia, NoAudioStream, EmptyAudio, TooLarge, TooLong, ArchiveRejected, UnsafeName, DecodeFailed, InferenceFailed, Timeout, Internal,
     };
+
+    /// <summary>
+    /// The code of a failed analysis, from the exception's type alone (never its message): the one mapping the CLI, the
+    /// library and the pipeline share. The pipeline maps its own timeout policy's rejection onto <see cref="Timeout"/> first.
+    /// </summary>
+    public static string FromException(Exception exception) => exception switch
+    {
+        MtlBatchException m => m.Code,
+        FileNotFoundException or DirectoryNotFoundException => UnsupportedMedia,
+        TimeoutException => Timeout,
+        _ => InferenceFailed,
+    };
 }
 
 /// <summary>An input that cannot be analysed; carries a stable <see cref="Code"/> for error records.</summary>

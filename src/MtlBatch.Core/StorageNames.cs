@@ -17,6 +17,10 @@ public static class StorageNames
     public const string IntakeQueue = "intake-jobs";
     /// <summary>Internal: reprocessing scans, one message per page of the recordings listing (POST /api/reprocess, mtlbatch reprocess).</summary>
     public const string ReprocessQueue = "reprocess-scans";
+    /// <summary>Intake requests that failed every delivery (the upload's failure is recorded first; kept for the operator).</summary>
+    public const string IntakePoisonQueue = IntakeQueue + "-poison";
+    /// <summary>Reprocessing scan pages that failed every delivery (kept for the operator to inspect or re-queue).</summary>
+    public const string ReprocessPoisonQueue = ReprocessQueue + "-poison";
     public const string JobsTable = "jobs";
     /// <summary>Internal: continuation tokens and other small pipeline state.</summary>
     public const string StateTable = "pipelinestate";

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Logging;
 using MtlBatch.Core;
 using MtlBatch.Corpus;
 using MtlBatch.Inference;
+using MtlBatch.Inference.Processing;
 using MtlBatch.Inference.Ctc;
 
 namespace MtlBatch.Evaluation;
@@ -248,12 +249,14 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
         if (!File.Exists(path)) return;
         var conversations = await ManifestIo.ReadLinesAsync<ConversationEntry>(path, ct).ConfigureAwait(false);
         if (options.MaxConversations > 0) conversations = [.. conversations.Take(options.MaxConversations)];
-        var analyzer = factory.CreateAnalyzer(options.PostProcessing);
+        // Conversations go through the production path (the processor mixes, diarizes and decodes as the pipeline does).
+        var processor = new RecordingProcessor(factory.CreateAnalyzer(options.PostProcessing));
+        var analysis = new AnalysisOptions { MinSpeakers = 1, MaxSpeakers = 6 };
         var emotions = factory.Model.Description.Emotions;
         foreach (var c in conversations)
         {
             var (samples, _, _) = WavReader.ReadAll(Path.Combine(corpusFolder, c.Audio));
-            var result = await AnalyzeAsync(analyzer, samples, c.Id, ct).ConfigureAwait(false);
+            var result = await processor.AnalyzeAsync(RecordingAudio.FromSamples(c.Id, samples), analysis, null, null, ct).ConfigureAwait(false);
             scores.Count++;
             // Real meetings may come with turns only (text "" and emotion ""): then only DER and the speaker count are scored.
             var reference = ScoringText.Normalize(string.Join(' ', c.Segments.OrderBy(s => s.Start).Select(s => s.Text)));
@@ -285,18 +288,6 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             logger.LogInformation("Conversation {Id}: {Speakers} speakers (reference {Reference}), DER {Der:P1}, words {Words}",
                 c.Id, result.Speakers.Count, referenceSpeakers, der.Der, result.Transcript.Words.Count);
         }
-    }
-
-    private static Task<AnalysisResult> AnalyzeAsync(SpeechAnalyzer analyzer, float[] samples, string name, CancellationToken ct)
-    {
-        var recording = new RecordingInfo { Name = name, DurationSeconds = samples.Length / 16000.0, SampleRate = 16000, Channels = 1, Sha256 = "" };
-        return analyzer.AnalyzeAsync(Blocks(samples), recording, new AnalysisOptions { MinSpeakers = 1, MaxSpeakers = 6 }, null, ct);
-    }
-
-    private static async IAsyncEnumerable<float[]> Blocks(float[] samples)
-    {
-        for (var i = 0; i < samples.Length; i += 16000) yield return samples[i..Math.Min(samples.Length, i + 16000)];
-        await Task.CompletedTask.ConfigureAwait(false);
     }
 
     internal static string Detokenize(IEnumerable<int> ids, IReadOnlyList<string> chars) =>

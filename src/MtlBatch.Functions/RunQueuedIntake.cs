@@ -10,5 +10,5 @@ public sealed class RunQueuedIntake(RecordingIntakeHandler intake)
 {
     [Function(nameof(RunQueuedIntake))]
     public async Task<IntakeOutcome?> Run([QueueTrigger(StorageNames.IntakeQueue)] QueueMessage message, CancellationToken cancellationToken) =>
-        await intake.HandleQueuedAsync(message.MessageText, cancellationToken).ConfigureAwait(false);
+        await intake.HandleQueuedAsync(message.MessageText, message.DequeueCount, cancellationToken).ConfigureAwait(false);
 }

@@ -3,8 +3,7 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MtlBatch.Core;
-using MtlBatch.Inference.PostProcessing;
-using MtlBatch.Reports;
+using MtlBatch.Inference.Processing;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 
@@ -20,7 +19,8 @@ public enum InferenceStatus { Succeeded, AlreadySucceeded, Failed, Rejected, Def
 public sealed record InferenceOutcome(string? JobId, InferenceStatus Status);
 
 /// <summary>
-/// One <see cref="InferenceJob"/> from <c>inference-jobs</c>: decoded WAV -> analyzer -> result set -> ledger Succeeded -> events.
+/// One <see cref="InferenceJob"/> from <c>inference-jobs</c>: decoded WAV -> <see cref="RecordingProcessor"/> (analysis, then the result
+/// set through the results container's sink) -> ledger Succeeded -> events.
 /// Exactly-once effect on at-least-once delivery:
 /// <list type="number">
 /// <item>ledger says Succeeded -> the message is a duplicate: acknowledge, do nothing;</item>
@@ -41,13 +41,13 @@ public sealed class InferenceJobHandler(
     CompletionEventPublisher events,
     FailureRecorder failures,
     ISpeechAnalyzerSource analyzers,
-    RecordingMedia media,
     PipelineVoices voices,
     IOptions<AnalysisOptions> analysisOptions,
     IOptions<ResilienceOptions> resilienceOptions,
     IOptions<PipelineOptions> options,
     IOptions<RecordingFeatureOptions> features,
-    ILogger<InferenceJobHandler> logger)
+    ILogger<InferenceJobHandler> logger,
+    ILogger<RecordingProcessor> processorLogger)
 {
     public async Task<InferenceOutcome> HandleAsync(string message, long dequeueCount, CancellationToken cancellationToken)
     {
@@ -142,15 +142,17 @@ public sealed class InferenceJobHandler(
 
             // The recording's feature rule (channel roles, redaction, vocabulary) on top of the Analysis section.
             var analysis = features.Value.For(job.Recording, analysisOptions.Value);
+            var audio = RecordingAudio.FromWavFiles(recording, wav, channelWavs);
+            RecordingProcessor processor;
             AnalysisResult result;
             var clock = Stopwatch.StartNew();
             try
             {
                 var analyzer = await analyzers.GetAnalyzerAsync(features.Value.Match(job.Recording)?.VocabularySelection, cancellationToken).ConfigureAwait(false);
-                result = await resilience.InferencePipeline.ExecuteAsync(async ct => channelWavs.Count > 1
-                        ? await analyzer.AnalyzeChannelsAsync(channelWavs.Select(p => (Func<CancellationToken, IAsyncEnumerable<float[]>>)(t => media.ReadWavAsync(p, t))).ToList(),
-                            recording, analysis, null, ct).ConfigureAwait(false)
-                        : await analyzer.AnalyzeAsync(media.ReadWavAsync(wav, ct), recording, analysis, null, ct).ConfigureAwait(false),
+                processor = new RecordingProcessor(analyzer, processorLogger);
+                // The intake decoded one file per channel only when the recording's settings split it: the processor
+                // decides from the same settings, as `mtlbatch analyze` does.
+                result = await resilience.InferencePipeline.ExecuteAsync(async ct => await processor.AnalyzeAsync(audio, analysis, null, null, ct).ConfigureAwait(false),
                     cancellationToken).ConfigureAwait(false);
             }
             catch (MtlBatchException ex)
@@ -170,7 +172,7 @@ public sealed class InferenceJobHandler(
             {
                 var note = ex.GetType().Name + ": " + ex.Message;
                 // The code is decided here, from the exception's type; the poison handler reads it from the ledger.
-                var code = ex is TimeoutRejectedException ? ErrorCodes.Timeout : ErrorCodes.InferenceFailed;
+                var code = ex is TimeoutRejectedException ? ErrorCodes.Timeout : ErrorCodes.FromException(ex);
                 logger.LogWarning("Job {JobId} ({Recording}) attempt {Attempt} of {MaxAttempts} failed ({ErrorCode}): {Error}",
                     job.JobId, job.Recording, attempt, options.Value.MaxDequeueCount, code, note);
                 try { await ledger.NoteAttemptFailedAsync(row, code, note, CancellationToken.None).ConfigureAwait(false); }
@@ -191,19 +193,11 @@ public sealed class InferenceJobHandler(
                 result = result with { Model = result.Model with { Version = job.ModelVersion } };
             if (job.Warnings.Count > 0) result = result with { Warnings = job.Warnings };
 
-            // Redacted audio (when asked) is written from the mixed decode, before result.json, which names it.
-            RenderedFile? redactedAudio = null;
-            if (analysis.Redaction.RedactedAudio && result.Redaction is { } redaction)
-            {
-                var redactedPath = Path.Combine(work.FullName, ResultSchema.Files.RedactedAudio);
-                await RedactedAudio.WriteAsync(redactedPath, media.ReadWavAsync(wav, cancellationToken), redaction.Spans, cancellationToken).ConfigureAwait(false);
-                redactedAudio = new RenderedFile(ResultSchema.Files.RedactedAudio, BinaryData.FromBytes(await File.ReadAllBytesAsync(redactedPath, cancellationToken).ConfigureAwait(false)));
-                result = result with { Redaction = redaction with { Audio = ResultSchema.Files.RedactedAudio } };
-            }
-            var files = ResultSetRenderer.Render(result).Select(f => new RenderedFile(f.FileName, BinaryData.FromBytes(f.Content))).ToList();
-            if (redactedAudio is not null) files.Insert(files.Count - 1, redactedAudio);
+            // The set (the redacted audio when asked, rendered from the mix, then the documents, result.json last) streamed into
+            // the recording's results folder.
             var writeStart = Stopwatch.GetTimestamp();
-            await results.WriteResultSetAsync(job.Recording, job.JobId, job.ModelVersion, files, cancellationToken).ConfigureAwait(false);
+            result = await processor.WriteAsync(result, audio, analysis, results.OpenSink(job.Recording, job.JobId, job.ModelVersion, work.FullName), work.FullName,
+                cancellationToken).ConfigureAwait(false);
             PipelineTelemetry.RecordStage(PipelineTelemetry.StageWrite, Stopwatch.GetElapsedTime(writeStart));
 
             row.Device = result.Processing.Device;

@@ -31,6 +31,8 @@ public sealed class PipelineStorage
         EventsQueue = queues.GetQueueClient(namePrefix + StorageNames.ResultsEventsQueue);
         IntakeQueue = queues.GetQueueClient(namePrefix + StorageNames.IntakeQueue);
         ReprocessQueue = queues.GetQueueClient(namePrefix + StorageNames.ReprocessQueue);
+        IntakePoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.IntakePoisonQueue);
+        ReprocessPoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.ReprocessPoisonQueue);
         Jobs = tables.GetTableClient(namePrefix + StorageNames.JobsTable);
         State = tables.GetTableClient(namePrefix + StorageNames.StateTable);
     }
@@ -45,11 +47,13 @@ public sealed class PipelineStorage
     public QueueClient EventsQueue { get; }
     public QueueClient IntakeQueue { get; }
     public QueueClient ReprocessQueue { get; }
+    public QueueClient IntakePoisonQueue { get; }
+    public QueueClient ReprocessPoisonQueue { get; }
     public TableClient Jobs { get; }
     public TableClient State { get; }
 
     /// <summary>Every queue of the pipeline (to create them, or to delete a test's or a benchmark's).</summary>
-    public IReadOnlyList<QueueClient> Queues => [InferenceQueue, PoisonQueue, EventsQueue, IntakeQueue, ReprocessQueue];
+    public IReadOnlyList<QueueClient> Queues => [InferenceQueue, PoisonQueue, EventsQueue, IntakeQueue, ReprocessQueue, IntakePoisonQueue, ReprocessPoisonQueue];
 
     /// <summary>Creates whatever is missing (infra/main.bicep creates them in Azure; Azurite starts empty).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)

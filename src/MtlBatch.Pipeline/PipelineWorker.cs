@@ -251,8 +251,18 @@ public sealed class PipelineWorker(
                 logger.LogError(ex, "Intake of {Upload} failed (attempt {Attempt})", name, failures);
                 if (failures >= pipelineOptions.Value.MaxDequeueCount)
                 {
-                    logger.LogError("Giving up on {Upload} after {Attempts} failed intake attempts", name, failures);
-                    _seenUploads[name] = etag;
+                    // The upload still ends in an error record (nothing is lost silently); if even that fails, the next
+                    // start of the worker tries the upload again.
+                    try
+                    {
+                        await intake.RecordGivenUpAsync(name, IntakeRequest.Default, ex, failures, cancellationToken).ConfigureAwait(false);
+                        _seenUploads[name] = etag;
+                    }
+                    catch (Exception recordError) when (recordError is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                    {
+                        logger.LogError(recordError, "Could not record the failed intake of {Upload}", name);
+                        _seenUploads[name] = etag;
+                    }
                     report.IntakeGivenUp();
                 }
             }
@@ -288,7 +298,7 @@ public sealed class PipelineWorker(
                 report.Scanned(await reprocess.HandleScanAsync(message.MessageText, cancellationToken).ConfigureAwait(false));
                 break;
             case QueueKind.Intake:
-                if (await intake.HandleQueuedAsync(message.MessageText, cancellationToken).ConfigureAwait(false) is { Status: IntakeStatus.Processed } outcome)
+                if (await intake.HandleQueuedAsync(message.MessageText, message.DequeueCount, cancellationToken).ConfigureAwait(false) is { Status: IntakeStatus.Processed } outcome)
                     report.Upload(outcome);
                 break;
             case QueueKind.Inference:
@@ -323,9 +333,13 @@ public sealed class PipelineWorker(
             await lease.StopAsync().ConfigureAwait(false);
             if ((kind is QueueKind.Scan or QueueKind.Intake) && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
             {
-                // Like the host, which would move it to its own poison queue: nothing to record on a recording.
-                logger.LogError(ex, "{Kind} message {MessageId} failed on delivery {DequeueCount} of {Max}; dropping it: {Message}",
-                    kind, message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount, message.MessageText);
+                // Like the host: the message moves to its own poison queue for the operator (an intake's failure was
+                // recorded on its upload by the handler before it rethrew).
+                var poisonQueue = kind == QueueKind.Intake ? storage.IntakePoisonQueue : storage.ReprocessPoisonQueue;
+                logger.LogError(ex, "{Kind} message {MessageId} failed on delivery {DequeueCount} of {Max}; moving it to {PoisonQueue}: {Message}",
+                    kind, message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount, poisonQueue.Name, message.MessageText);
+                await resilience.StorageAsync(async ct => { await poisonQueue.SendMessageAsync(message.MessageText, ct).ConfigureAwait(false); }, CancellationToken.None)
+                    .ConfigureAwait(false);
                 await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
                     .ConfigureAwait(false);
                 if (kind == QueueKind.Intake) report.IntakeGivenUp(); else report.ReprocessFailed();

@@ -45,8 +45,12 @@ public sealed class RecordingIntakeHandler(
     IOptions<RecordingFeatureOptions> features,
     ILogger<RecordingIntakeHandler> logger)
 {
-    /// <summary>A message on <c>intake-jobs</c> (<see cref="IntakeWork"/>, enqueued by reprocessing); null when it is not one (logged, dropped).</summary>
-    public async Task<IntakeOutcome?> HandleQueuedAsync(string message, CancellationToken cancellationToken)
+    /// <summary>
+    /// A message on <c>intake-jobs</c> (<see cref="IntakeWork"/>, enqueued by reprocessing); null when it is not one (logged,
+    /// dropped). On the last delivery <see cref="PipelineOptions.MaxDequeueCount"/> allows, a failure is first recorded on
+    /// the upload (<see cref="RecordGivenUpAsync"/>), then rethrown so the queue moves the message to its poison queue.
+    /// </summary>
+    public async Task<IntakeOutcome?> HandleQueuedAsync(string message, long dequeueCount, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (IntakeWork.TryParse(message) is not { } work)
@@ -54,7 +58,48 @@ public sealed class RecordingIntakeHandler(
             logger.LogError("Dropping a message that is not an intake request ({Length} characters)", message.Length);
             return null;
         }
-        return await HandleAsync(work.Upload, work.ToRequest(), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await HandleAsync(work.Upload, work.ToRequest(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (dequeueCount >= options.Value.MaxDequeueCount && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
+        {
+            await RecordGivenUpAsync(work.Upload, work.ToRequest(), ex, dequeueCount, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// An upload whose intake failed on every allowed attempt for a reason that is not the input's (a storage outage,
+    /// a crash): recorded as the upload's failure — <c>error.json</c>, a Failed ledger row and a failure event, code
+    /// <see cref="ErrorCodes.Internal"/> — so that it ends in an error record instead of nothing, and the upload row is
+    /// written so that it is not picked up again until it changes or is reprocessed.
+    /// </summary>
+    public async Task RecordGivenUpAsync(string upload, IntakeRequest? request, Exception error, long attempts, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(upload);
+        ArgumentNullException.ThrowIfNull(error);
+        request ??= IntakeRequest.Default;
+        var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
+        string etag;
+        try
+        {
+            var properties = await resilience.StorageAsync(async ct => (await storage.Recordings.GetBlobClient(upload).GetPropertiesAsync(cancellationToken: ct)
+                .ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
+            etag = JobLedger.NormalizeETag(properties.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            logger.LogWarning("Upload {Upload} no longer exists; its failed intake is not recorded", upload);
+            return;
+        }
+        logger.LogError("Giving up on the intake of {Upload} after {Attempts} failed attempts: {Error}", upload, attempts, error.Message);
+        var summary = new UploadEntity { Upload = upload, BlobETag = etag, ModelVersion = modelVersion, Recordings = 1 };
+        var code = error is MtlBatchException m ? m.Code : ErrorCodes.Internal;
+        await FailNewJobAsync(summary, upload, IntakeRules.RejectedUploadKey(etag), code,
+            $"Intake failed {attempts} times and was given up ({error.GetType().Name}: {error.Message}); reprocess the upload to try again.", request,
+            cancellationToken).ConfigureAwait(false);
+        await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)

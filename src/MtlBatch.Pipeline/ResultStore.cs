@@ -2,14 +2,15 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using MtlBatch.Core;
+using MtlBatch.Reports;
 
 namespace MtlBatch.Pipeline;
 
 /// <summary>
-/// Writes result sets and error records into the <c>results</c> container.
-/// Commit protocol: result.json is the commit point. An existing result.json is deleted first, the other files are
-/// written, result.json goes last (with metadata <c>jobid</c> and <c>modelversion</c>). A reader that finds
-/// result.json therefore finds the complete set it describes; without result.json a folder is incomplete or in progress.
+/// Result sets and error records in the <c>results</c> container. Result sets are written through <see cref="OpenSink"/>
+/// (the <see cref="IResultSetSink"/> protocol: the existing result.json is deleted first, the other files are streamed,
+/// result.json goes last with metadata <c>jobid</c> and <c>modelversion</c>). A reader that finds result.json therefore
+/// finds the complete set it describes; without result.json a folder is incomplete or in progress.
 /// </summary>
 public sealed class ResultStore(PipelineStorage storage, ResiliencePipelines resilience)
 {
@@ -18,22 +19,40 @@ public sealed class ResultStore(PipelineStorage storage, ResiliencePipelines res
 
     private readonly BlobContainerClient _results = storage.Results;
 
-    /// <summary>Uploads the rendered files in order; the last one must be result.json.</summary>
-    public async Task WriteResultSetAsync(string recording, string jobId, string modelVersion, IReadOnlyList<RenderedFile> files, CancellationToken cancellationToken)
-    {
-        if (files.Count == 0 || files[^1].FileName != ResultSchema.Files.Result)
-            throw new ArgumentException("A result set must end with result.json (its commit point).", nameof(files));
-        var folder = RecordingPaths.ResultsFolder(recording);
+    /// <summary>
+    /// The sink that writes one job's result set into the recording's results folder (<see cref="BlobResultSink"/>):
+    /// what the inference handler hands to the <c>RecordingProcessor</c>. Each file is rendered into
+    /// <paramref name="workDirectory"/> first (the job's work folder), then uploaded.
+    /// </summary>
+    public IResultSetSink OpenSink(string recording, string jobId, string modelVersion, string workDirectory) =>
+        new BlobResultSink(this, recording, jobId, modelVersion, workDirectory);
 
-        await DeleteIfExistsAsync(folder + "/" + ResultSchema.Files.Result, cancellationToken).ConfigureAwait(false);
-        foreach (var file in files)
+    /// <summary>
+    /// Renders <paramref name="content"/> into a local file once (streamed: never whole in memory), then uploads it. Not
+    /// <c>OpenWriteAsync</c>: with overwrite it creates the blob empty before the first byte, so a worker killed mid-write
+    /// would leave an empty result.json that says "committed"; an upload appears only when it is complete.
+    /// </summary>
+    internal async Task UploadRenderedAsync(string name, FileContent content, IDictionary<string, string>? metadata, string workDirectory,
+        CancellationToken cancellationToken)
+    {
+        var fileName = name[(name.LastIndexOf('/') + 1)..];
+        Directory.CreateDirectory(workDirectory);
+        var local = Path.Combine(workDirectory, $".upload.{Guid.NewGuid():N}.{fileName}");
+        try
         {
-            var metadata = file.FileName == ResultSchema.Files.Result
-                ? new Dictionary<string, string> { [JobIdMetadata] = jobId, [ModelVersionMetadata] = modelVersion }
-                : null;
-            await UploadAsync(folder + "/" + file.FileName, file.Content, ContentTypeOf(file.FileName), metadata, cancellationToken).ConfigureAwait(false);
+            var file = new FileStream(local, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
+            {
+                await content(file, cancellationToken).ConfigureAwait(false);
+            }
+            var blob = _results.GetBlobClient(name);
+            var options = new BlobUploadOptions { HttpHeaders = new BlobHttpHeaders { ContentType = ContentTypeOf(fileName) }, Metadata = metadata };
+            await resilience.StorageAsync(async ct => { await blob.UploadAsync(local, options, ct).ConfigureAwait(false); }, cancellationToken).ConfigureAwait(false);
         }
-        await DeleteIfExistsAsync(folder + "/" + ResultSchema.Files.Error, cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            if (File.Exists(local)) File.Delete(local);
+        }
     }
 
     /// <summary>Writes error.json where the results would have been.</summary>
@@ -82,7 +101,7 @@ public sealed class ResultStore(PipelineStorage storage, ResiliencePipelines res
         return resilience.StorageAsync(async ct => { await blob.UploadAsync(content, options, ct).ConfigureAwait(false); }, cancellationToken).AsTask();
     }
 
-    private Task DeleteIfExistsAsync(string name, CancellationToken cancellationToken)
+    internal Task DeleteIfExistsAsync(string name, CancellationToken cancellationToken)
     {
         var blob = _results.GetBlobClient(name);
         return resilience.StorageAsync(async ct => { await blob.DeleteIfExistsAsync(cancellationToken: ct).ConfigureAwait(false); }, cancellationToken).AsTask();
@@ -91,7 +110,53 @@ public sealed class ResultStore(PipelineStorage storage, ResiliencePipelines res
     private static string ContentTypeOf(string fileName) => MtlBatch.Reports.ResultSetRenderer.ContentType(fileName);
 }
 
-/// <summary>One file of a rendered result set.</summary>
-public sealed record RenderedFile(string FileName, BinaryData Content);
-
 public sealed record CommittedResult(string JobId, string ModelVersion, DateTimeOffset LastModified);
+
+/// <summary>
+/// One job's result set in the recording's results folder: each file rendered locally, then uploaded through the storage
+/// resilience pipeline (the one retry layer); result.json, with the job id and model version as metadata, last.
+/// </summary>
+public sealed class BlobResultSink : IResultSetSink
+{
+    private readonly ResultStore _store;
+    private readonly string _folder;
+    private readonly string _jobId;
+    private readonly string _modelVersion;
+    private readonly string _workDirectory;
+
+    internal BlobResultSink(ResultStore store, string recording, string jobId, string modelVersion, string workDirectory)
+    {
+        _store = store;
+        _workDirectory = workDirectory;
+        _folder = RecordingPaths.ResultsFolder(recording);
+        _jobId = jobId;
+        _modelVersion = modelVersion;
+    }
+
+    public string Location => _folder;
+
+    public async Task BeginAsync(IReadOnlyCollection<string> fileNames, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(fileNames);
+        await _store.DeleteIfExistsAsync(Blob(ResultSchema.Files.Result), cancellationToken).ConfigureAwait(false);
+        foreach (var optional in ResultSetRenderer.OptionalFileNames.Where(f => !fileNames.Contains(f)))
+            await _store.DeleteIfExistsAsync(Blob(optional), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task WriteFileAsync(string fileName, FileContent content, CancellationToken cancellationToken)
+    {
+        if (fileName is ResultSchema.Files.Result) throw new ArgumentException("result.json is written by CommitAsync, last.", nameof(fileName));
+        return _store.UploadRenderedAsync(Blob(fileName), content, null, _workDirectory, cancellationToken);
+    }
+
+    public async Task CommitAsync(FileContent result, CancellationToken cancellationToken)
+    {
+        var metadata = new Dictionary<string, string> { [ResultStore.JobIdMetadata] = _jobId, [ResultStore.ModelVersionMetadata] = _modelVersion };
+        await _store.UploadRenderedAsync(Blob(ResultSchema.Files.Result), result, metadata, _workDirectory, cancellationToken).ConfigureAwait(false);
+        await _store.DeleteIfExistsAsync(Blob(ResultSchema.Files.Error), cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task WriteErrorAsync(ErrorRecord error, CancellationToken cancellationToken) => _store.WriteErrorAsync(error, cancellationToken);
+
+    private string Blob(string fileName) => _folder + "/" + fileName;
+}

@@ -19,6 +19,9 @@ public static class ResultSetRenderer
         ResultSchema.Files.Vtt, ResultSchema.Files.Srt, ResultSchema.Files.Report, ResultSchema.Files.Result,
     ];
 
+    /// <summary>Files a set may or may not have (written by the caller before result.json); a sink's begin removes those of an earlier set that the new one lacks.</summary>
+    public static IReadOnlyList<string> OptionalFileNames { get; } = [ResultSchema.Files.RedactedAudio];
+
     /// <summary>
     /// Renders lazily, one file per step, so a writer that consumes them one at a time holds only one file in memory
     /// (a 10-hour recording's result.json is tens of MB). Enumerating twice renders twice.

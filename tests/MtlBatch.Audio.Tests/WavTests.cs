@@ -43,6 +43,23 @@ public sealed class WavTests : IDisposable
         Assert.All(Enumerable.Range(0, decoded.Count), i => Assert.Equal(all.Samples[i], decoded[i], 1e-6));
     }
 
+    [Fact]
+    public async Task Sixteen_bit_samples_survive_a_float_round_trip_exactly()
+    {
+        // What the pipeline does to a 16-bit upload: ffmpeg gives floats (k / 32768), the intake stores 16-bit PCM.
+        short[] values = [short.MinValue, -12345, -1, 0, 1, 12345, short.MaxValue];
+        var samples = values.Select(v => v / 32768f).ToArray();
+        var path = _dir.File("exact.wav");
+        await WavWriter.WriteAllAsync(path, One(samples), WavSampleFormat.Pcm16, 16000, CancellationToken.None);
+        Assert.Equal(samples, WavReader.ReadAll(path).Samples);
+
+        static async IAsyncEnumerable<float[]> One(float[] block)
+        {
+            yield return block;
+            await Task.CompletedTask;
+        }
+    }
+
     [Theory]
     [InlineData("pcm_s16le", 1.0 / 32768)]
     [InlineData("pcm_s24le", 1e-6)]

@@ -68,7 +68,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
     {
         var output = NewFolder("mtlbatch-analyze-mp3");
         Assert.Equal(0, await Analyze(inputs.Mp3, "--out", output, "--model", TestPaths.AnyModel, "--device", "cpu", "--beam", "4"));
-        AssertValidResultSet(Path.Combine(output, "conversation"), ConversationFixture.Duration(inputs.Mp3));
+        AssertValidResultSet(Path.Combine(output, "conversation.mp3"), ConversationFixture.Duration(inputs.Mp3));
     }
 
     [Fact]
@@ -76,7 +76,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
     {
         var output = NewFolder("mtlbatch-analyze-zip");
         Assert.Equal(0, await Analyze(inputs.Zip, "--out", output, "--model", TestPaths.AnyModel, "--device", "cpu", "--beam", "1"));
-        AssertValidResultSet(Path.Combine(output, "batch", "calls", "day1", "conversation"), ConversationFixture.Duration(inputs.Mp3));
+        AssertValidResultSet(Path.Combine(output, "batch", "calls", "day1", "conversation.mp3"), ConversationFixture.Duration(inputs.Mp3));
         AssertValidResultSet(Path.Combine(output, "batch", "calls", "day2", "second"), ConversationFixture.Duration(inputs.Mp3));
     }
 
@@ -89,11 +89,11 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         var output = NewFolder("mtlbatch-analyze-mixed-out");
 
         Assert.Equal(1, await Analyze(folder, "--out", output, "--model", TestPaths.AnyModel, "--beam", "1"));
-        Assert.True(File.Exists(Path.Combine(output, "good", ResultSchema.Files.Result)));
-        var error = MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "broken", ResultSchema.Files.Error)));
+        Assert.True(File.Exists(Path.Combine(output, "good.mp3", ResultSchema.Files.Result)));
+        var error = MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "broken.mp3", ResultSchema.Files.Error)));
         Assert.Equal("broken.mp3", error.Recording);
         Assert.Equal(ErrorCodes.UnsupportedMedia, error.Code);
-        Assert.False(File.Exists(Path.Combine(output, "broken", ResultSchema.Files.Result)));
+        Assert.False(File.Exists(Path.Combine(output, "broken.mp3", ResultSchema.Files.Result)));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         // Structure with any model: one speaker per channel, everything merged and sorted.
         var output = NewFolder("mtlbatch-analyze-split-any");
         Assert.Equal(0, await Analyze(inputs.Stereo, "--out", output, "--model", TestPaths.AnyModel, "--channels", "split", "--beam", "1"));
-        var result = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(output, "stereo", ResultSchema.Files.Result)));
+        var result = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(output, "stereo.wav", ResultSchema.Files.Result)));
         Assert.Equal(["ch1", "ch2"], result.Speakers.Select(s => s.Id));
         Assert.Equal(2, result.Recording.Channels);
         Assert.All(result.Turns, t => Assert.Contains(t.Speaker, new[] { "ch1", "ch2" }));
@@ -123,7 +123,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
     {
         var output = NewFolder("mtlbatch-analyze-split");
         Assert.Equal(0, await Analyze(inputs.Stereo, "--out", output, "--model", TestPaths.ShippedModel, "--channels", "split"));
-        var result = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(output, "stereo", ResultSchema.Files.Result)));
+        var result = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(output, "stereo.wav", ResultSchema.Files.Result)));
 
         Assert.Equal(["ch1", "ch2"], result.Speakers.Select(s => s.Id));
         var ch1 = result.Turns.Where(t => t.Speaker == "ch1").ToList();
@@ -154,13 +154,13 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         // word as a phrase and must not write it into any file.
         var plain = NewFolder("mtlbatch-analyze-roles");
         Assert.Equal(0, await Analyze(inputs.Stereo, "--out", plain, "--model", TestPaths.AnyModel, "--channels", "split", "--channel-roles", "agent,customer", "--beam", "1"));
-        var first = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(plain, "stereo", ResultSchema.Files.Result)));
+        var first = MtlJson.Deserialize<AnalysisResult>(File.ReadAllText(Path.Combine(plain, "stereo.wav", ResultSchema.Files.Result)));
         Assert.Equal([("ch1", "agent"), ("ch2", "customer")], first.Speakers.Select(s => (s.Id, s.Role)));
         Assert.All(first.Turns, t => Assert.Equal(t.Speaker == "ch1" ? "agent" : "customer", t.Role));
         Assert.Equal(["agent", "customer"], first.Analytics!.Speakers.Select(s => s.Role));
         Assert.Null(first.Redaction);
-        Assert.False(File.Exists(Path.Combine(plain, "stereo", ResultSchema.Files.RedactedAudio)));
-        var vtt = File.ReadAllText(Path.Combine(plain, "stereo", ResultSchema.Files.Vtt));
+        Assert.False(File.Exists(Path.Combine(plain, "stereo.wav", ResultSchema.Files.RedactedAudio)));
+        var vtt = File.ReadAllText(Path.Combine(plain, "stereo.wav", ResultSchema.Files.Vtt));
         Assert.DoesNotContain("<v ch", vtt, StringComparison.Ordinal);
         if (first.Transcript.Words.Count > 0) Assert.Matches("<v (Agent|Customer)>", vtt);
 
@@ -174,7 +174,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         var redacted = NewFolder("mtlbatch-analyze-redacted");
         Assert.Equal(0, await Analyze(inputs.Stereo, "--out", redacted, "--model", TestPaths.AnyModel, "--channels", "split", "--channel-roles", "agent,customer",
             "--beam", "1", "--redact", "card,phone,email", "--redact-phrases", phrases, "--redacted-audio"));
-        var folder = Path.Combine(redacted, "stereo");
+        var folder = Path.Combine(redacted, "stereo.wav");
         foreach (var file in Directory.GetFiles(folder).Where(f => !f.EndsWith(".wav", StringComparison.Ordinal)))
         {
             var text = File.ReadAllText(file);

@@ -53,7 +53,7 @@ public sealed class ModelFreeIntakeTests
         var scan = Assert.Single((await h.Storage.ReprocessQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
         Assert.Equal(new ScanOutcome(batch.BatchId, ScanStatus.Scanned, 1, 1, LastPage: true), await scheduler.HandleScanAsync(scan.MessageText, CancellationToken.None));
         var intake = Assert.Single((await h.Storage.IntakeQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
-        Assert.Equal(1, (await h.Get<RecordingIntakeHandler>().HandleQueuedAsync(intake.MessageText, CancellationToken.None))!.Enqueued);
+        Assert.Equal(1, (await h.Get<RecordingIntakeHandler>().HandleQueuedAsync(intake.MessageText, 1, CancellationToken.None))!.Enqueued);
 
         Assert.Equal(0, refusing.Calls);
     }

@@ -52,11 +52,11 @@ public sealed class LimitTests
             new Dictionary<string, string?> { ["Limits__MaxUploadBytes"] = "20000", ["Limits__MaxDurationSeconds"] = "2" });
 
         Assert.True(run.ExitCode == 1, run.Stderr);
-        Assert.Equal(ErrorCodes.TooLarge, MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "big", "error.json"))).Code);
-        var tooLong = MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "long", "error.json")));
+        Assert.Equal(ErrorCodes.TooLarge, MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "big.wav", "error.json"))).Code);
+        var tooLong = MtlJson.Deserialize<ErrorRecord>(File.ReadAllText(Path.Combine(output, "long.mp3", "error.json")));
         Assert.Equal(ErrorCodes.TooLong, tooLong.Code);
         Assert.Contains("the limit is 2 s", tooLong.Message, StringComparison.Ordinal); // refused by the probe, before decoding
-        Assert.True(File.Exists(Path.Combine(output, "ok", "result.json")));
+        Assert.True(File.Exists(Path.Combine(output, "ok.wav", "result.json")));
         Directory.Delete(folder, true);
         Directory.Delete(output, true);
     }

@@ -92,4 +92,82 @@ public class ResultSetTests
         Assert.Contains("turns", ex.Message, StringComparison.OrdinalIgnoreCase);
         Assert.False(File.Exists(Path.Combine(dir.Path, ResultSchema.Files.Report)));
     }
+    [Fact]
+    public async Task Sink_protocol_withdraws_the_old_commit_first_writes_extra_files_before_result_json_and_commits_last()
+    {
+        using var dir = new TempDir();
+        await ResultSetWriter.WriteToDirectoryAsync(GeneratedResults.ThreeSpeakerCall(), dir.Path, CancellationToken.None);
+        var sink = new ScriptedSink(new FolderResultSink(dir.Path));
+        var extra = new ResultSetFile(ResultSchema.Files.RedactedAudio, (s, ct) => s.WriteAsync(new byte[] { 1, 2, 3 }, ct).AsTask());
+
+        var names = await ResultSetWriter.WriteAsync(GeneratedResults.ThreeSpeakerCall(), sink, [extra], CancellationToken.None);
+
+        string[] documents = [.. ResultSetRenderer.FileNames.Where(f => f != ResultSchema.Files.Result)];
+        Assert.Equal(["begin", .. documents.Select(d => "write " + d), "write " + ResultSchema.Files.RedactedAudio, "commit"], sink.Calls);
+        Assert.Equal([.. documents, ResultSchema.Files.RedactedAudio, ResultSchema.Files.Result], names);
+        Assert.Equal(new byte[] { 1, 2, 3 }, await File.ReadAllBytesAsync(Path.Combine(dir.Path, ResultSchema.Files.RedactedAudio)));
+        // At "begin" the previous result.json was already gone: the old commit never vouches for a half-replaced set.
+        Assert.False(sink.ResultExistedAfterBegin);
+        Assert.True(File.Exists(Path.Combine(dir.Path, ResultSchema.Files.Result)));
+    }
+
+    [Fact]
+    public async Task An_interrupted_write_leaves_no_result_json_and_a_set_without_redacted_audio_drops_the_earlier_one()
+    {
+        using var dir = new TempDir();
+        var extra = new ResultSetFile(ResultSchema.Files.RedactedAudio, (s, ct) => s.WriteAsync(new byte[] { 1 }, ct).AsTask());
+        await ResultSetWriter.WriteAsync(GeneratedResults.ThreeSpeakerCall(), new FolderResultSink(dir.Path), [extra], CancellationToken.None);
+        Assert.True(File.Exists(Path.Combine(dir.Path, ResultSchema.Files.RedactedAudio)));
+
+        var failing = new ScriptedSink(new FolderResultSink(dir.Path)) { FailAt = ResultSchema.Files.Emotions };
+        await Assert.ThrowsAsync<IOException>(() => ResultSetWriter.WriteAsync(GeneratedResults.ThreeSpeakerCall(), failing, null, CancellationToken.None));
+
+        Assert.False(File.Exists(Path.Combine(dir.Path, ResultSchema.Files.Result)));
+        Assert.False(File.Exists(Path.Combine(dir.Path, ResultSchema.Files.RedactedAudio)));
+        Assert.Empty(Directory.GetFiles(dir.Path, "*.tmp"));
+    }
+
+    [Fact]
+    public async Task Folder_sink_writes_error_json_and_a_later_commit_removes_it()
+    {
+        using var dir = new TempDir();
+        var sink = new FolderResultSink(Path.Combine(dir.Path, "call"));
+        await sink.WriteErrorAsync(GeneratedResults.Error(), CancellationToken.None);
+        var error = MtlJson.Deserialize<ErrorRecord>(await File.ReadAllTextAsync(Path.Combine(sink.Directory, ResultSchema.Files.Error)));
+        Assert.Equal(GeneratedResults.Error().Code, error.Code);
+        await Assert.ThrowsAsync<ArgumentException>(() => sink.WriteFileAsync(ResultSchema.Files.Result, (_, _) => Task.CompletedTask, CancellationToken.None));
+
+        await ResultSetWriter.WriteAsync(GeneratedResults.ThreeSpeakerCall(), sink, null, CancellationToken.None);
+        Assert.False(File.Exists(Path.Combine(sink.Directory, ResultSchema.Files.Error)));
+    }
+
+    /// <summary>Passes through to a real sink, recording the calls; can fail one file's write.</summary>
+    private sealed class ScriptedSink(FolderResultSink inner) : IResultSetSink
+    {
+        public List<string> Calls { get; } = [];
+        public string? FailAt { get; init; }
+        public bool ResultExistedAfterBegin { get; private set; }
+        public string Location => inner.Location;
+
+        public async Task BeginAsync(IReadOnlyCollection<string> fileNames, CancellationToken cancellationToken)
+        {
+            Calls.Add("begin");
+            await inner.BeginAsync(fileNames, cancellationToken);
+            ResultExistedAfterBegin = File.Exists(Path.Combine(inner.Directory, ResultSchema.Files.Result));
+        }
+
+        public Task WriteFileAsync(string fileName, FileContent content, CancellationToken cancellationToken)
+        {
+            Calls.Add("write " + fileName);
+            return fileName == FailAt ? throw new IOException("disk full") : inner.WriteFileAsync(fileName, content, cancellationToken);
+        }
+
+        public Task CommitAsync(FileContent result, CancellationToken cancellationToken)
+        {
+            Calls.Add("commit");
+            return inner.CommitAsync(result, cancellationToken);
+        }
+
+        public Task WriteErrorAsync(ErrorRecord error, CancellationToken cancellationToken) => inner.WriteErrorAsync(error, cancellationToken);
+    }
 }

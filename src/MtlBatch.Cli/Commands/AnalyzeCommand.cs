@@ -4,6 +4,7 @@ using MtlBatch.Audio;
 using MtlBatch.Core;
 using MtlBatch.Inference;
 using MtlBatch.Inference.Batch;
+using MtlBatch.Inference.Processing;
 using MtlBatch.Inference.Voices;
 using Spectre.Console;
 
@@ -145,7 +146,8 @@ public sealed class AnalyzeCommand : ICliCommand
                     voicesPath, voiceprints.UsableWith(model).Count, model.Name, model.Version, identification.Threshold);
                 voices = new VoiceIdentification(new VoiceIdentifier(identification, logging.CreateLogger<VoiceIdentifier>()), voiceprints);
             }
-            var runner = new BatchAnalysisRunner(inputs, decoder, factory.CreateAnalyzer(postProcessing), WriteResultSetAsync, logging.CreateLogger<BatchAnalysisRunner>(), voices);
+            var processor = new RecordingProcessor(factory.CreateAnalyzer(postProcessing), logging.CreateLogger<RecordingProcessor>());
+            var runner = new BatchAnalysisRunner(inputs, decoder, processor, logging.CreateLogger<BatchAnalysisRunner>(), voices);
 
             IReadOnlyList<BatchItemOutcome> outcomes;
             if (Console.IsOutputRedirected)
@@ -175,9 +177,6 @@ public sealed class AnalyzeCommand : ICliCommand
 
     private static List<string> SplitList(string? list) =>
         string.IsNullOrWhiteSpace(list) ? [] : [.. list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant())];
-
-    private static Task WriteResultSetAsync(AnalysisResult result, string directory, CancellationToken cancellationToken) =>
-        Reports.ResultSetWriter.WriteToDirectoryAsync(result, directory, cancellationToken);
 
     private static void WriteSummary(IReadOnlyList<BatchItemOutcome> outcomes)
     {

@@ -118,7 +118,7 @@ public sealed class BenchCommand : ICliCommand
         var decoder = new AudioDecoder(new AudioDecoderOptions(), new InputLimits(), logging.CreateLogger<AudioDecoder>());
         var outputFolder = Path.Combine(work, "out", Path.GetFileNameWithoutExtension(file));
         var m = await BenchmarkMeasurement.MeasureAsync(file, decoder, factory.Model, network => factory.CreateAnalyzer(network),
-            (r, d, ct) => Reports.ResultSetWriter.WriteToDirectoryAsync(r, d, ct), outputFolder, options, DecoderAloneMaxSeconds, cancellationToken).ConfigureAwait(false);
+            outputFolder, options, DecoderAloneMaxSeconds, cancellationToken).ConfigureAwait(false);
         Console.WriteLine(ResultPrefix + MtlJson.Serialize(m, indented: false));
         return 0;
     }

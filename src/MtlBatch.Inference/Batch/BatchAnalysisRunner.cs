@@ -3,12 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MtlBatch.Audio;
 using MtlBatch.Core;
-using MtlBatch.Inference.PostProcessing;
+using MtlBatch.Inference.Processing;
+using MtlBatch.Reports;
 
 namespace MtlBatch.Inference.Batch;
-
-/// <summary>Writes one recording's result set into a folder (result.json last). The CLI passes the Reports renderer.</summary>
-public delegate Task ResultSetWriter(AnalysisResult result, string directory, CancellationToken cancellationToken);
 
 /// <summary>What happened to one input of a batch.</summary>
 public sealed record BatchItemOutcome
@@ -34,12 +32,12 @@ public interface IBatchProgress
 }
 
 /// <summary>
-/// Runs <c>mtlbatch analyze</c>: enumerates the inputs (file, folder or archive), probes, decodes and analyses each one
-/// and writes its result set to OUT/&lt;relative path without extension&gt;/. A failing input gets an error.json there
-/// and the batch goes on.
+/// Runs <c>mtlbatch analyze</c>: enumerates the inputs (file, folder or archive) and puts each one through the
+/// <see cref="RecordingProcessor"/> into OUT/&lt;relative path&gt;/ (a <see cref="FolderResultSink"/>).
+/// A failing input gets an error.json there and the batch goes on.
 /// </summary>
 /// <param name="voices">When set, diarized speakers are named after enrolled voices (docs/voiceprints.md) before the set is written.</param>
-public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder, SpeechAnalyzer analyzer, ResultSetWriter writer,
+public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder, RecordingProcessor processor,
     ILogger<BatchAnalysisRunner>? logger = null, Voices.VoiceIdentification? voices = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<BatchAnalysisRunner>.Instance;
@@ -49,12 +47,11 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
     {
         options.Validate();
         var outcomes = new List<BatchItemOutcome>();
-        var usedFolders = new HashSet<string>(StringComparer.Ordinal);
         await foreach (var item in inputs.EnumerateAsync(input, cancellationToken).ConfigureAwait(false))
         {
             using (item)
             {
-                var folder = OutputFolder(outputRoot, item.RelativeName, usedFolders);
+                var folder = OutputFolder(outputRoot, item.RelativeName);
                 progress?.ItemStarted(item.RelativeName);
                 var outcome = await AnalyzeOneAsync(item, folder, options, progress, cancellationToken).ConfigureAwait(false);
                 outcomes.Add(outcome);
@@ -64,49 +61,25 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
         return outcomes;
     }
 
-    /// <summary>OUT/&lt;relative name without extension&gt;; two inputs differing only by extension keep it (a.wav -> a_wav).</summary>
-    internal static string OutputFolder(string outputRoot, string relativeName, HashSet<string> used)
-    {
-        var parts = relativeName.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var last = parts[^1];
-        var stem = Path.GetFileNameWithoutExtension(last);
-        parts[^1] = string.IsNullOrEmpty(stem) ? last : stem;
-        var relative = string.Join('/', parts);
-        if (!used.Add(relative))
-        {
-            parts[^1] = last.Replace('.', '_');
-            relative = string.Join('/', parts);
-            used.Add(relative);
-        }
-        return Path.Combine([outputRoot, .. relative.Split('/')]);
-    }
+    /// <summary>
+    /// OUT/&lt;relative name&gt;/, the extension kept: the layout of the pipeline's <c>results/{recording}/</c>, so <c>a.mp3</c>
+    /// and <c>a.wav</c> never share a folder and a script reads both the same way.
+    /// </summary>
+    internal static string OutputFolder(string outputRoot, string relativeName) =>
+        Path.Combine([outputRoot, .. relativeName.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
 
     private async Task<BatchItemOutcome> AnalyzeOneAsync(AudioInput item, string folder, AnalysisOptions options, IBatchProgress? progress,
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
+        var sink = new FolderResultSink(folder);
         try
         {
             if (item.Error is { } inputError) throw inputError.ToException();
             var itemProgress = new Progress<double>(f => progress?.ItemProgress(item.RelativeName, f));
-            var (result, media) = await Processing.RecordingFileAnalysis.AnalyzeAsync(analyzer, decoder, item.LocalPath!, item.RelativeName, options,
-                itemProgress, _logger, cancellationToken).ConfigureAwait(false);
-
-            if (voices is not null) result = voices.Apply(result);
-            if (options.Redaction.RedactedAudio && result.Redaction is { } redaction)
-            {
-                // Before result.json, which lists it; the audio is decoded again (mixed) rather than kept from the analysis.
-                Directory.CreateDirectory(folder);
-                await RedactedAudio.WriteAsync(Path.Combine(folder, ResultSchema.Files.RedactedAudio), decoder.DecodeAsync(media, null, cancellationToken),
-                    redaction.Spans, cancellationToken).ConfigureAwait(false);
-                result = result with { Redaction = redaction with { Audio = ResultSchema.Files.RedactedAudio } };
-            }
-            else if (File.Exists(Path.Combine(folder, ResultSchema.Files.RedactedAudio)))
-            {
-                // An earlier run's redacted audio does not belong to this result set.
-                File.Delete(Path.Combine(folder, ResultSchema.Files.RedactedAudio));
-            }
-            await writer(result, folder, cancellationToken).ConfigureAwait(false);
+            var audio = await RecordingAudio.OpenFileAsync(decoder, item.LocalPath!, item.RelativeName, cancellationToken).ConfigureAwait(false);
+            ResultFinisher? finish = voices is null ? null : (r, _) => ValueTask.FromResult(voices.Apply(r));
+            var result = await processor.ProcessAsync(audio, options, sink, folder, finish, itemProgress, cancellationToken).ConfigureAwait(false);
             _logger.LogInformation("Analysed {Recording}: {Duration:F1} s, {Words} words, {Speakers} speakers on {Device} at {Realtime:F1}x realtime -> {Folder}",
                 item.RelativeName, result.Recording.DurationSeconds, result.Transcript.Words.Count, result.Speakers.Count, result.Processing.Device,
                 result.Processing.RealtimeFactor, folder);
@@ -119,29 +92,18 @@ public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var (code, message) = ex switch
+            var error = processor.ErrorRecordFor(item.RelativeName, ex);
+            if (ex is MtlBatchException) _logger.LogWarning("Cannot analyse {Recording}: [{Code}] {Message}", item.RelativeName, error.Code, error.Message);
+            else _logger.LogError(ex, "Analysing {Recording} failed: [{Code}] {Message}", item.RelativeName, error.Code, error.Message);
+            await sink.WriteErrorAsync(error, cancellationToken).ConfigureAwait(false);
+            return new BatchItemOutcome
             {
-                MtlBatchException m => (m.Code, m.Message),
-                FileNotFoundException f => (ErrorCodes.UnsupportedMedia, f.Message),
-                _ => (ErrorCodes.InferenceFailed, ex.Message),
+                Name = item.RelativeName, OutputDirectory = folder, ErrorCode = error.Code, ErrorMessage = error.Message, Device = processor.Analyzer.Device,
             };
-            if (ex is MtlBatchException) _logger.LogWarning("Cannot analyse {Recording}: [{Code}] {Message}", item.RelativeName, code, message);
-            else _logger.LogError(ex, "Analysing {Recording} failed: [{Code}] {Message}", item.RelativeName, code, message);
-            await WriteErrorAsync(folder, new ErrorRecord
-            {
-                Recording = item.RelativeName, Code = code, Message = message, ModelVersion = analyzer.Model.Version, Attempts = 1, FailedAt = DateTimeOffset.UtcNow,
-            }, cancellationToken).ConfigureAwait(false);
-            return new BatchItemOutcome { Name = item.RelativeName, OutputDirectory = folder, ErrorCode = code, ErrorMessage = message, Device = analyzer.Device };
         }
         finally
         {
             _logger.LogDebug("{Recording} took {Elapsed}", item.RelativeName, clock.Elapsed);
         }
-    }
-
-    private static async Task WriteErrorAsync(string folder, ErrorRecord error, CancellationToken cancellationToken)
-    {
-        Directory.CreateDirectory(folder);
-        await MtlJson.WriteFileAsync(Path.Combine(folder, ResultSchema.Files.Error), error, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Globalization;
 using MtlBatch.Audio;
 using MtlBatch.Core;
-using MtlBatch.Inference.Batch;
+using MtlBatch.Inference.Processing;
+using MtlBatch.Reports;
 
 namespace MtlBatch.Inference.Benchmarks;
 
@@ -28,8 +29,9 @@ public sealed record BenchmarkMeasurement
     public required string Device { get; init; }
 
     /// <summary>
-    /// Decodes the file once on its own (the decode stage), then runs the full path — probe, decode, analyse, write —
-    /// timing each stage, and reads the process's peak resident set (VmHWM) at the end.
+    /// Decodes the file once on its own (the decode stage), then runs the full path of <c>mtlbatch analyze</c> — probe,
+    /// decode, analyse, write, through the <see cref="RecordingProcessor"/> into a <see cref="FolderResultSink"/> — timing
+    /// each stage, and reads the process's peak resident set (VmHWM) at the end.
     /// </summary>
     /// <param name="analyzerFor">The analyzer over a given network (the real one for the full path; a <see cref="ReplayChunkModel"/>
     /// for the decoder-alone pass).</param>
@@ -37,9 +39,9 @@ public sealed record BenchmarkMeasurement
     /// <param name="decoderAloneMaxSeconds">Inputs up to this long also get the decoder-alone pass (which holds every chunk's
     /// outputs in memory, so it runs after the peak RSS has been read); 0 = never.</param>
     public static async Task<BenchmarkMeasurement> MeasureAsync(string path, AudioDecoder decoder, IChunkModel model, Func<IChunkModel, SpeechAnalyzer> analyzerFor,
-        ResultSetWriter writer, string outputFolder, AnalysisOptions options, double decoderAloneMaxSeconds, CancellationToken cancellationToken)
+        string outputFolder, AnalysisOptions options, double decoderAloneMaxSeconds, CancellationToken cancellationToken)
     {
-        var analyzer = analyzerFor(model);
+        var processor = new RecordingProcessor(analyzerFor(model));
         var decodeClock = Stopwatch.StartNew();
         long samples = 0;
         await foreach (var block in decoder.DecodeAsync(path, null, cancellationToken).ConfigureAwait(false)) samples += block.Length;
@@ -47,14 +49,11 @@ public sealed record BenchmarkMeasurement
 
         var timings = new StageTimings();
         var clock = Stopwatch.StartNew();
-        var media = await decoder.ProbeAsync(path, cancellationToken).ConfigureAwait(false);
-        var sha = await Sha256.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
-        var recording = media.ToRecordingInfo(Path.GetFileName(path), sha);
-        var result = await analyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, timings, cancellationToken)
-            .ConfigureAwait(false);
+        var audio = await RecordingAudio.OpenFileAsync(decoder, path, Path.GetFileName(path), cancellationToken).ConfigureAwait(false);
+        var result = await processor.AnalyzeAsync(audio, options, null, timings, cancellationToken).ConfigureAwait(false);
         var peakBeforeWrite = ReadPeakRssMegabytes();
         var writeStart = Stopwatch.GetTimestamp();
-        await writer(result, outputFolder, cancellationToken).ConfigureAwait(false);
+        await processor.WriteAsync(result, audio, options, new FolderResultSink(outputFolder), outputFolder, cancellationToken).ConfigureAwait(false);
         timings.AddWriting(Stopwatch.GetElapsedTime(writeStart));
         var endToEnd = clock.Elapsed.TotalSeconds;
         var peak = ReadPeakRssMegabytes();
@@ -64,12 +63,11 @@ public sealed record BenchmarkMeasurement
         if (audioSeconds <= decoderAloneMaxSeconds)
         {
             var replay = ReplayChunkModel.Record(model);
-            var replayAnalyzer = analyzerFor(replay);
-            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, cancellationToken).ConfigureAwait(false);
+            var replayProcessor = new RecordingProcessor(analyzerFor(replay));
+            await replayProcessor.AnalyzeAsync(audio, options, null, null, cancellationToken).ConfigureAwait(false);
             replay.StartReplay();
             var aloneTimings = new StageTimings();
-            await replayAnalyzer.AnalyzeAsync(decoder.DecodeAsync(media, null, cancellationToken), recording, options, null, aloneTimings, cancellationToken)
-                .ConfigureAwait(false);
+            await replayProcessor.AnalyzeAsync(audio, options, null, aloneTimings, cancellationToken).ConfigureAwait(false);
             ctcAlone = aloneTimings.CtcDecoding.TotalSeconds;
         }
 

@@ -105,7 +105,7 @@ public sealed class SpeechProcessorBuilder
             throw new FileNotFoundException($"Vocabulary file not found: {vocabulary}", vocabulary);
         var analyzer = _factory.CreateAnalyzer(_post); // validates the transcription settings and builds the vocabulary's lexicon
         var decoder = _decoder ?? new AudioDecoder(new AudioDecoderOptions(), new InputLimits(), _loggerFactory.CreateLogger<AudioDecoder>());
-        return new SpeechProcessor(analyzer, decoder, analysis, _loggerFactory.CreateLogger<SpeechProcessor>());
+        return new SpeechProcessor(analyzer, decoder, analysis, _loggerFactory.CreateLogger<RecordingProcessor>());
     }
 }
 
@@ -116,16 +116,16 @@ public sealed class SpeechProcessorBuilder
 public sealed class SpeechProcessor
 {
     private readonly SpeechAnalyzer _analyzer;
+    private readonly RecordingProcessor _processor;
     private readonly AudioDecoder _decoder;
     private readonly AnalysisOptions _options;
-    private readonly ILogger _logger;
 
-    internal SpeechProcessor(SpeechAnalyzer analyzer, AudioDecoder decoder, AnalysisOptions options, ILogger<SpeechProcessor>? logger)
+    internal SpeechProcessor(SpeechAnalyzer analyzer, AudioDecoder decoder, AnalysisOptions options, ILogger<RecordingProcessor>? logger)
     {
         _analyzer = analyzer;
+        _processor = new RecordingProcessor(analyzer, logger);
         _decoder = decoder;
         _options = options;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     public ModelInfo Model => _analyzer.Model;
@@ -138,9 +138,8 @@ public sealed class SpeechProcessor
     public async Task<AnalysisResult> AnalyzeAsync(string path, CancellationToken cancellationToken, IProgress<double>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var (result, _) = await RecordingFileAnalysis.AnalyzeAsync(_analyzer, _decoder, path, Path.GetFileName(path), _options, progress, _logger, cancellationToken)
-            .ConfigureAwait(false);
-        return result;
+        var audio = await RecordingAudio.OpenFileAsync(_decoder, path, Path.GetFileName(path), cancellationToken).ConfigureAwait(false);
+        return await _processor.AnalyzeAsync(audio, _options, progress, null, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The same for 16 kHz mono samples from elsewhere (a stream, a socket); <paramref name="recording"/> names and describes them.</summary>
