@@ -5,7 +5,7 @@ using MtlBatch.Inference.Streaming;
 namespace MtlBatch.Inference;
 
 /// <summary>The analysed content of one stream (the mixed recording, or one channel of a split recording).</summary>
-public sealed record ChannelAnalysis(
+internal sealed record ChannelAnalysis(
     IReadOnlyList<Word> Words,
     IReadOnlyList<PhonemeSpan> Phonemes,
     IReadOnlyList<SpeakerSummary> Speakers,

@@ -7,7 +7,7 @@ namespace MtlBatch.Inference;
 /// appended: without them ONNX Runtime prints a red native error (<c>provider_bridge_ort.cc ... cannot open shared object
 /// file</c>) on every CPU-only machine before our own fallback runs.
 /// </summary>
-public static class CudaLibraries
+internal static class CudaLibraries
 {
     /// <summary>
     /// The CUDA libraries <c>libonnxruntime_providers_cuda.so</c> of Microsoft.ML.OnnxRuntime.Gpu 1.31 needs (its ELF NEEDED

@@ -5,7 +5,7 @@ namespace MtlBatch.Inference;
 /// implementation; tests plug in synthetic models to exercise chunking, stitching and decoding without a network.
 /// Implementations must be safe to call from several threads at once.
 /// </summary>
-public interface IChunkModel
+internal interface IChunkModel
 {
     ModelDescription Description { get; }
 
@@ -17,7 +17,7 @@ public interface IChunkModel
 }
 
 /// <summary>The five heads' outputs for one chunk, row-major per frame.</summary>
-public sealed class ChunkFrames
+internal sealed class ChunkFrames
 {
     /// <summary>CTC frames (20 ms) and vocabulary sizes.</summary>
     public required int CtcFrames { get; init; }

@@ -12,7 +12,7 @@ namespace MtlBatch.Inference;
 /// The multi-task ONNX model behind one <see cref="InferenceSession"/>. Create it through <see cref="MtlModelFactory"/>
 /// (once per process: a session holds the weights and its thread pools). <see cref="Run"/> is thread-safe.
 /// </summary>
-public sealed class MtlModel : IChunkModel, IDisposable
+internal sealed class MtlModel : IChunkModel, IDisposable
 {
     private static readonly string[] InputNames = [ModelContract.AudioInput];
     private static readonly string[] OutputNames =

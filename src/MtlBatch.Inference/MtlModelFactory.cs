@@ -58,20 +58,20 @@ public sealed class MtlModelFactory : IDisposable
         _wordDecoding = new Ctc.WordDecoderResources(languageModel, wordLanguageModel, loggerFactory.CreateLogger<Ctc.WordDecoderResources>());
     }
 
-    public MtlModel Model { get; }
+    internal MtlModel Model { get; }
 
     /// <summary>The character LM loaded with the model (see <see cref="MtlModelOptions.LanguageModelPath"/>), or null.</summary>
-    public Ctc.CharNgramLm? LanguageModel { get; }
+    internal Ctc.CharNgramLm? LanguageModel { get; }
 
     /// <summary>The word LM loaded with the model (see <see cref="MtlModelOptions.WordLanguageModelPath"/>), or null.</summary>
-    public Ctc.WordNgramLm? WordLanguageModel { get; }
+    internal Ctc.WordNgramLm? WordLanguageModel { get; }
 
     /// <summary>
     /// The language scores the word beam search fuses for these settings: lexicon + word LM (+ character LM for unknown words)
     /// when a word LM is loaded and weighted or a custom vocabulary is given, else the character LM alone, else none.
     /// Lexicons are built once per vocabulary and shared.
     /// </summary>
-    public Ctc.ICtcPrefixScorer? CreateScorer(TranscriptionOptions options) => _wordDecoding.CreateScorer(Model.Description.Chars, options);
+    internal Ctc.ICtcPrefixScorer? CreateScorer(TranscriptionOptions options) => _wordDecoding.CreateScorer(Model.Description.Chars, options);
 
     public static MtlModelFactory FromPath(string modelPath, MtlModelOptions? options = null, ILoggerFactory? loggerFactory = null)
     {
@@ -145,20 +145,20 @@ public sealed class MtlModelFactory : IDisposable
     /// on the small architecture, 10 min of audio, 2 cores: batch 1/2/4 gave the same model time (3.9/4.3/3.9 s, noisy) but
     /// 205/281/373 MB peak RSS — and 4 on CUDA, where batching fills the GPU.
     /// </summary>
-    public int BatchSizeFor(int requested) => requested > 0 ? requested : Model.Device == "cuda" ? 4 : 1;
+    internal int BatchSizeFor(int requested) => requested > 0 ? requested : Model.Device == "cuda" ? 4 : 1;
 
     /// <summary>Call-time settings for a <see cref="Processing.SpeechProcessor"/> over this model (the library's front door).</summary>
     public Processing.SpeechProcessorBuilder CreateBuilder() => new(this, _loggerFactory);
 
     /// <summary>A new analyzer over the shared model. Analyzers are cheap and may run concurrently.</summary>
-    public SpeechAnalyzer CreateAnalyzer(PostProcessingOptions? postProcessing = null) =>
+    internal SpeechAnalyzer CreateAnalyzer(PostProcessingOptions? postProcessing = null) =>
         CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions());
 
     /// <summary>
     /// An analyzer with this model's language models over another network with the same outputs — for the benchmark's
     /// decoder-alone pass, which replays recorded outputs (<see cref="Benchmarks.ReplayChunkModel"/>).
     /// </summary>
-    public SpeechAnalyzer CreateAnalyzer(IChunkModel network, PostProcessingOptions? postProcessing = null) =>
+    internal SpeechAnalyzer CreateAnalyzer(IChunkModel network, PostProcessingOptions? postProcessing = null) =>
         CreateAnalyzerCore(postProcessing ?? new PostProcessingOptions(), network);
 
     private SpeechAnalyzer CreateAnalyzerCore(PostProcessingOptions postProcessing, IChunkModel? network = null)

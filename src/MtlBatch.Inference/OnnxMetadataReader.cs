@@ -8,7 +8,7 @@ namespace MtlBatch.Inference;
 /// walked and everything else — the graph with its weights above all — is skipped by seeking past it. Used where only
 /// the model's version is needed (pipeline intake, <c>mtlbatch submit</c>), so those never load the model.
 /// </summary>
-public static class OnnxMetadataReader
+internal static class OnnxMetadataReader
 {
     private const int MetadataPropsField = 14;
     private const int MaxEntryBytes = 16 << 20;

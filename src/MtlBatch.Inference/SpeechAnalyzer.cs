@@ -16,7 +16,7 @@ namespace MtlBatch.Inference;
 /// Memory stays flat in the recording's duration (see docs/inference.md). Thread-safe: each call has its own state.
 /// </summary>
 /// <param name="languageModel">Language scores fused into the word beam search (<see cref="MtlModelFactory.CreateScorer"/>); null = none.</param>
-public sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions postProcessing, ILogger<SpeechAnalyzer>? logger = null,
+internal sealed class SpeechAnalyzer(IChunkModel model, PostProcessingOptions postProcessing, ILogger<SpeechAnalyzer>? logger = null,
     Ctc.ICtcPrefixScorer? languageModel = null) : ISpeechAnalyzer
 {
     private readonly ILogger _logger = logger ?? NullLogger<SpeechAnalyzer>.Instance;

@@ -77,7 +77,7 @@ public sealed class AnalyzeCommandTests(ConversationFixture inputs) : IClassFixt
         var output = NewFolder("mtlbatch-analyze-zip");
         Assert.Equal(0, await Analyze(inputs.Zip, "--out", output, "--model", TestPaths.AnyModel, "--device", "cpu", "--beam", "1"));
         AssertValidResultSet(Path.Combine(output, "batch", "calls", "day1", "conversation.mp3"), ConversationFixture.Duration(inputs.Mp3));
-        AssertValidResultSet(Path.Combine(output, "batch", "calls", "day2", "second"), ConversationFixture.Duration(inputs.Mp3));
+        AssertValidResultSet(Path.Combine(output, "batch", "calls", "day2", "second.mp3"), ConversationFixture.Duration(inputs.Mp3));
     }
 
     [Fact]

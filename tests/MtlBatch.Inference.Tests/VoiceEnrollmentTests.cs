@@ -51,7 +51,7 @@ public sealed class VoiceEnrollmentTests(GeneratedVoices voices) : IClassFixture
             Assert.Equal(0, await Cli("analyze", input, "--out", _out, "--device", "cpu", "--voices", store));
 
         var threshold = new VoiceIdentificationOptions().Threshold;
-        var named = Path.Combine(_out, "dana-probe");
+        var named = Path.Combine(_out, "dana-probe.wav");
         var result = MtlJson.Deserialize<AnalysisResult>(await File.ReadAllTextAsync(Path.Combine(named, ResultSchema.Files.Result)));
         var main = result.Speakers.OrderByDescending(s => s.TotalSeconds).First();
         Assert.Equal("Dana", main.SpeakerName);
@@ -61,11 +61,11 @@ public sealed class VoiceEnrollmentTests(GeneratedVoices voices) : IClassFixture
         Assert.Contains("Dana: ", await File.ReadAllTextAsync(Path.Combine(named, ResultSchema.Files.Srt)), StringComparison.Ordinal);
         Assert.Contains("<b class=\"who\" title=\"" + main.Id, await File.ReadAllTextAsync(Path.Combine(named, ResultSchema.Files.Report)), StringComparison.Ordinal);
 
-        var unknown = MtlJson.Deserialize<AnalysisResult>(await File.ReadAllTextAsync(Path.Combine(_out, "unknown", ResultSchema.Files.Result)));
+        var unknown = MtlJson.Deserialize<AnalysisResult>(await File.ReadAllTextAsync(Path.Combine(_out, "unknown.wav", ResultSchema.Files.Result)));
         Assert.NotEmpty(unknown.Speakers);
         Assert.All(unknown.Speakers, s => Assert.Null(s.SpeakerName));
         Assert.All(unknown.Turns, t => Assert.Null(t.SpeakerName));
-        Assert.DoesNotContain("Dana", await File.ReadAllTextAsync(Path.Combine(_out, "unknown", ResultSchema.Files.Vtt)), StringComparison.Ordinal);
+        Assert.DoesNotContain("Dana", await File.ReadAllTextAsync(Path.Combine(_out, "unknown.wav", ResultSchema.Files.Vtt)), StringComparison.Ordinal);
     }
 
     [TrainedModelFact]

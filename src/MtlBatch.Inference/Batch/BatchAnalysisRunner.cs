@@ -9,7 +9,7 @@ using MtlBatch.Reports;
 namespace MtlBatch.Inference.Batch;
 
 /// <summary>What happened to one input of a batch.</summary>
-public sealed record BatchItemOutcome
+internal sealed record BatchItemOutcome
 {
     public required string Name { get; init; }
     public required string OutputDirectory { get; init; }
@@ -24,7 +24,7 @@ public sealed record BatchItemOutcome
 }
 
 /// <summary>Progress of a batch, for the CLI display.</summary>
-public interface IBatchProgress
+internal interface IBatchProgress
 {
     void ItemStarted(string name);
     void ItemProgress(string name, double fraction);
@@ -37,7 +37,7 @@ public interface IBatchProgress
 /// A failing input gets an error.json there and the batch goes on.
 /// </summary>
 /// <param name="voices">When set, diarized speakers are named after enrolled voices (docs/voiceprints.md) before the set is written.</param>
-public sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder, RecordingProcessor processor,
+internal sealed class BatchAnalysisRunner(AudioInputs inputs, AudioDecoder decoder, RecordingProcessor processor,
     ILogger<BatchAnalysisRunner>? logger = null, Voices.VoiceIdentification? voices = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger<BatchAnalysisRunner>.Instance;

@@ -8,7 +8,7 @@ namespace MtlBatch.Inference.Benchmarks;
 /// length with ffmpeg and encoded as 32 kbit/s mp3, so the benchmark measures real compressed-audio decoding too.
 /// Files are cached in the work folder by length.
 /// </summary>
-public sealed class BenchmarkInputs(string workFolder)
+internal sealed class BenchmarkInputs(string workFolder)
 {
     private static readonly (string Voice, string Text)[] Lines =
     [

@@ -8,7 +8,7 @@ using MtlBatch.Reports;
 namespace MtlBatch.Inference.Benchmarks;
 
 /// <summary>One benchmark run over one input (normally in its own process, so <see cref="PeakRssMegabytes"/> is that input's peak).</summary>
-public sealed record BenchmarkMeasurement
+internal sealed record BenchmarkMeasurement
 {
     public required double AudioSeconds { get; init; }
     public required double DecodeSeconds { get; init; }

@@ -5,9 +5,9 @@ namespace MtlBatch.Inference.Benchmarks;
 
 /// <summary>Formats benchmark results as markdown and keeps them in their own section of docs/benchmarks.md.</summary>
 /// <summary>A second model measured in the same bench run (the previous release) for comparison.</summary>
-public sealed record BenchmarkBaseline(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> Rows, string ModelName, string ModelVersion);
+internal sealed record BenchmarkBaseline(IReadOnlyList<(double Minutes, BenchmarkMeasurement M)> Rows, string ModelName, string ModelVersion);
 
-public static class BenchmarkReport
+internal static class BenchmarkReport
 {
     public const string StartMarker = "<!-- inference-bench:start -->";
     public const string EndMarker = "<!-- inference-bench:end -->";

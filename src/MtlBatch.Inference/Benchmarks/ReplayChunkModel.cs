@@ -10,7 +10,7 @@ namespace MtlBatch.Inference.Benchmarks;
 /// then answers the same chunks from that store. Batches may run concurrently (the analyzer overlaps them), so chunks
 /// are looked up by content rather than by call order. Memory grows with the recording: meant for benchmark inputs.
 /// </summary>
-public sealed class ReplayChunkModel : IChunkModel
+internal sealed class ReplayChunkModel : IChunkModel
 {
     private readonly IChunkModel _inner;
     private readonly ConcurrentDictionary<(int Length, int Hash), ChunkFrames> _outputs = new();

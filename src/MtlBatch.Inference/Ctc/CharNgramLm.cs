@@ -4,7 +4,7 @@ using System.Text;
 namespace MtlBatch.Inference.Ctc;
 
 /// <summary>How <see cref="CharNgramLm.Build"/> counts and prunes.</summary>
-public sealed class CharNgramLmBuildOptions
+internal sealed class CharNgramLmBuildOptions
 {
     /// <summary>N: a character is predicted from the N-1 characters before it (6 ≈ a word and a half of context).</summary>
     public int Order { get; set; } = 6;
@@ -33,7 +33,7 @@ public sealed class CharNgramLmBuildOptions
 /// so the packing also encodes the context's length. Read-only after construction, so one instance can be shared by any
 /// number of concurrent decoders.
 /// </remarks>
-public sealed class CharNgramLm
+internal sealed class CharNgramLm
 {
     public const string Alphabet = " 'abcdefghijklmnopqrstuvwxyz";
     public const int SentenceStart = 1;

@@ -2,14 +2,14 @@ namespace MtlBatch.Inference.Ctc;
 
 /// <summary>One decoded label with the frames it occupies on the best alignment.</summary>
 /// <param name="Peak">Highest posterior of the label over its frames (0..1).</param>
-public readonly record struct AlignedToken(int Token, int FirstFrame, int LastFrame, double Peak);
+internal readonly record struct AlignedToken(int Token, int FirstFrame, int LastFrame, double Peak);
 
 /// <summary>
 /// Viterbi forced alignment of a known label sequence to CTC log-probabilities: gives each label the frames where the
 /// most probable path emits it. Decoding (what was said) and alignment (when) are kept apart so the beam search
 /// can merge prefixes freely without carrying timestamps.
 /// </summary>
-public static class CtcAligner
+internal static class CtcAligner
 {
     public static AlignedToken[] Align(ReadOnlySpan<float> logProbs, int frames, int vocab, IReadOnlyList<int> tokens)
     {

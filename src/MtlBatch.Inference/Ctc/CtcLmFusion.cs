@@ -10,7 +10,7 @@ namespace MtlBatch.Inference.Ctc;
 /// change the LM state and scores 0 (transcripts collapse such spaces anyway; charging for them would only make the search
 /// fight the acoustics over silence). Model characters outside the LM alphabet (e.g. <c>&lt;unk&gt;</c>) are transparent too.
 /// </remarks>
-public sealed class CtcLmFusion : ICtcPrefixScorer
+internal sealed class CtcLmFusion : ICtcPrefixScorer
 {
     private readonly int[] _symbolOfToken;
     private readonly int _spaceSymbol = CharNgramLm.SymbolOf(' ');

@@ -6,7 +6,7 @@ namespace MtlBatch.Inference.Ctc;
 /// (<see cref="LexiconWordScorer"/>). Returns the most probable label
 /// sequence; <see cref="CtcAligner"/> gives its frames. A beam width of 1 is plain greedy (best-path) decoding, without the LM.
 /// </summary>
-public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2, ICtcPrefixScorer? lm = null)
+internal sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.2, ICtcPrefixScorer? lm = null)
 {
     public const int Blank = 0;
 
@@ -249,7 +249,7 @@ public sealed class CtcPrefixBeamSearch(int beamWidth, double pruneLogRatio = 9.
 /// still-unfinished alternative all count against it; uncertainty about earlier words does not. Scores are scaled by
 /// <c>scale</c> before normalising (like a lattice's acoustic scale), which is what calibration tunes.
 /// </summary>
-public sealed class BeamTrace
+internal sealed class BeamTrace
 {
     private readonly List<(CtcPrefixBeamSearch.Prefix Prefix, double Score)[]> _frames = [];
     private readonly List<CtcPrefixBeamSearch.Prefix> _bestPath = []; // _bestPath[k] = the prefix ending with label k

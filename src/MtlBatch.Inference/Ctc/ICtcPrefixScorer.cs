@@ -9,10 +9,10 @@ namespace MtlBatch.Inference.Ctc;
 /// <param name="LexiconNode">Node of the current word in the lexicon trie; 0 = no letter yet, -1 = the word left the lexicon.</param>
 /// <param name="PhraseNode">Progress through the custom vocabulary's phrases (0 = none under way).</param>
 /// <param name="DeferredCharLm">Character LM score of the current word not charged yet: charged only if the word turns out out-of-vocabulary.</param>
-public readonly record struct PrefixState(ulong CharLm, ulong WordLm, int LexiconNode, int PhraseNode, float DeferredCharLm);
+internal readonly record struct PrefixState(ulong CharLm, ulong WordLm, int LexiconNode, int PhraseNode, float DeferredCharLm);
 
 /// <summary>Language scores fused into <see cref="CtcPrefixBeamSearch"/> (shallow fusion).</summary>
-public interface ICtcPrefixScorer
+internal interface ICtcPrefixScorer
 {
     /// <summary>The state a decode starts in: a sentence start, or after <paramref name="precedingText"/> and a word boundary.</summary>
     PrefixState InitialState(string? precedingText);

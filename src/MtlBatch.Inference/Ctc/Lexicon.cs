@@ -7,7 +7,7 @@ namespace MtlBatch.Inference.Ctc;
 public sealed record VocabularyEntry(string Phrase, double Boost);
 
 /// <summary>Custom vocabulary files: one word or phrase per line, optionally followed by a boost (a number); <c>#</c> starts a comment.</summary>
-public static class CustomVocabulary
+internal static class CustomVocabulary
 {
     /// <summary>Parses lines; entries are normalised to lower-case a-z and apostrophes (other characters separate words).</summary>
     public static IReadOnlyList<VocabularyEntry> Parse(IEnumerable<string> lines, double defaultBoost)
@@ -45,7 +45,7 @@ public static class CustomVocabulary
 /// Nodes are numbered in depth-first order while the sorted words are inserted, so a node's children have higher numbers
 /// than the node itself (lookahead scores are computed in one backwards pass) and its children form a sorted sibling list.
 /// </remarks>
-public sealed class Lexicon
+internal sealed class Lexicon
 {
     /// <summary>Symbols of the trie: apostrophe then a-z (symbol = index).</summary>
     public const string Letters = "'abcdefghijklmnopqrstuvwxyz";

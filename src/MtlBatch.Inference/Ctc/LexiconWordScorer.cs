@@ -29,7 +29,7 @@ public sealed record WordDecodingWeights(double WordLmWeight, double WordInserti
 /// <para>Spaces where no word is open (after a space, at the start) are free and change nothing, as with <see cref="CtcLmFusion"/>;
 /// model symbols outside the alphabet (e.g. <c>&lt;unk&gt;</c>) are transparent.</para>
 /// </remarks>
-public sealed class LexiconWordScorer : ICtcPrefixScorer
+internal sealed class LexiconWordScorer : ICtcPrefixScorer
 {
     private const int Transparent = -1;
     private const int SpaceToken = -2;

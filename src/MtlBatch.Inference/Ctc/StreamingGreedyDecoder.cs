@@ -1,13 +1,13 @@
 namespace MtlBatch.Inference.Ctc;
 
 /// <summary>A label run from greedy CTC decoding over frames [StartFrame, EndFrame) — 12 bytes, as there are many.</summary>
-public readonly record struct DecodedLabel(int Token, int StartFrame, int EndFrame);
+internal readonly record struct DecodedLabel(int Token, int StartFrame, int EndFrame);
 
 /// <summary>
 /// Greedy (best-path) CTC decoding that keeps its state across regions: the phoneme sequence needs no beam, and a
 /// label run that continues over a region boundary stays one label.
 /// </summary>
-public sealed class StreamingGreedyDecoder(int vocab, Action<DecodedLabel> onLabel)
+internal sealed class StreamingGreedyDecoder(int vocab, Action<DecodedLabel> onLabel)
 {
     private long _frame;          // global index of the next frame
     private int _current = CtcPrefixBeamSearch.Blank;

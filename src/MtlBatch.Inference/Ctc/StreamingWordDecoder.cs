@@ -4,7 +4,7 @@ namespace MtlBatch.Inference.Ctc;
 /// <param name="Confidence">Calibrated (<see cref="TranscriptionOptions.Calibrate"/>) mean over the word's characters of each
 /// character's peak posterior, or with <see cref="WordConfidenceMethod.BeamPosterior"/> the word's posterior against the beam's
 /// competing hypotheses (see docs/inference.md, "Word confidence").</param>
-public sealed record DecodedWord(string Text, double Start, double End, double Confidence);
+internal sealed record DecodedWord(string Text, double Start, double End, double Confidence);
 
 /// <summary>
 /// Decodes character CTC log-probabilities region by region (as the stitcher emits them) into words, keeping memory flat:
@@ -14,7 +14,7 @@ public sealed record DecodedWord(string Text, double Start, double End, double C
 /// context of the words committed so far (their last characters and a word boundary), so the carried word is scored in the
 /// same context as if the recording had been decoded in one piece.
 /// </summary>
-public sealed class StreamingWordDecoder
+internal sealed class StreamingWordDecoder
 {
     private readonly IReadOnlyList<string> _chars;
     private readonly double _frameShift;

@@ -6,7 +6,7 @@ using System.Text;
 namespace MtlBatch.Inference.Ctc;
 
 /// <summary>How <see cref="WordNgramLm.Build"/> counts, smooths and prunes.</summary>
-public sealed class WordNgramLmBuildOptions
+internal sealed class WordNgramLmBuildOptions
 {
     /// <summary>N: a word is predicted from the N-1 words before it (1..<see cref="WordNgramLm.MaxOrder"/>).</summary>
     public int Order { get; set; } = 4;
@@ -41,7 +41,7 @@ public sealed class WordNgramLmBuildOptions
 /// state is a <see cref="ulong"/>: up to N-1 word ids + 1 of 21 bits, the newest in the lowest bits (0 = no word). Read-only
 /// after construction: one instance can be shared by concurrent decoders.
 /// </remarks>
-public sealed class WordNgramLm
+internal sealed class WordNgramLm
 {
     public const int MaxOrder = 4;
     public const int Unknown = 0;

@@ -1,10 +1,10 @@
 namespace MtlBatch.Inference.PostProcessing;
 
 /// <summary>A speaker turn over frames [StartFrame, EndFrame); <see cref="Speaker"/> indexes <see cref="Diarization.SpeakerNames"/>.</summary>
-public readonly record struct FrameTurn(int Speaker, int StartFrame, int EndFrame);
+internal readonly record struct FrameTurn(int Speaker, int StartFrame, int EndFrame);
 
 /// <summary>Who speaks when, per frame (-1 = nobody) and as turns.</summary>
-public sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> SpeakerNames, IReadOnlyList<FrameTurn> Turns)
+internal sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> SpeakerNames, IReadOnlyList<FrameTurn> Turns)
 {
     /// <summary>Speaker at a frame, or of the nearest voiced frame when it is silent (words sometimes fall just outside voice activity).</summary>
     public int SpeakerNear(int frame)
@@ -27,7 +27,7 @@ public sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> Speak
 /// S1..Sn by first appearance, and turns are maximal runs of one speaker with short pauses bridged. Turns come from voiced
 /// frames, so speech without decoded words still has its turn.
 /// </summary>
-public sealed class Diarizer(DiarizationOptions options)
+internal sealed class Diarizer(DiarizationOptions options)
 {
     public Diarization Diarize(IReadOnlyList<SpeakerWindow> windows, int frameCount, IReadOnlyList<FrameRange> speech, double frameShift,
         int minSpeakers, int maxSpeakers, string? fixedSpeaker = null)

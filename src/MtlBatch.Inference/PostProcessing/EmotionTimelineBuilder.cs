@@ -8,7 +8,7 @@ namespace MtlBatch.Inference.PostProcessing;
 /// <see cref="EmotionOptions.MinSegmentSeconds"/> are merged into their longer neighbour. A segment's scores are the mean
 /// unsmoothed probabilities over its frames; its label and confidence are the top score.
 /// </summary>
-public sealed class EmotionTimelineBuilder(EmotionOptions options)
+internal sealed class EmotionTimelineBuilder(EmotionOptions options)
 {
     public static void Softmax(ReadOnlySpan<float> logits, Span<float> probabilities)
     {

@@ -5,7 +5,7 @@ using MtlBatch.Core;
 namespace MtlBatch.Inference.PostProcessing;
 
 /// <summary><c>redacted.wav</c>: the analysed audio (16 kHz mono) with every redacted span replaced by silence.</summary>
-public static class RedactedAudio
+internal static class RedactedAudio
 {
     /// <summary>
     /// Writes <paramref name="samples"/> to <paramref name="path"/> as 16-bit PCM with the samples inside <paramref name="spans"/>

@@ -12,7 +12,7 @@ namespace MtlBatch.Inference.PostProcessing;
 /// Clustering is O(n^2) in memory, so at most <see cref="DiarizationOptions.MaxClusteringWindows"/> windows (one per equal stretch of the recording) are
 /// clustered; every window is then labelled by its nearest cluster centroid.
 /// </summary>
-public sealed class SpeakerClusterer(DiarizationOptions options)
+internal sealed class SpeakerClusterer(DiarizationOptions options)
 {
     private const double SilhouetteMargin = 0.05;
 

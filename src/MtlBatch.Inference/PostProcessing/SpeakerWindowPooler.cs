@@ -1,7 +1,7 @@
 namespace MtlBatch.Inference.PostProcessing;
 
 /// <summary>A pooled window of speaker frames [StartFrame, EndFrame); <see cref="Embedding"/> is null when no frame of it is voiced.</summary>
-public sealed record SpeakerWindow(int StartFrame, int EndFrame, float[]? Embedding, double SpeechFraction)
+internal sealed record SpeakerWindow(int StartFrame, int EndFrame, float[]? Embedding, double SpeechFraction)
 {
     public double CentreFrame => (StartFrame + EndFrame) / 2.0;
 }
@@ -10,7 +10,7 @@ public sealed record SpeakerWindow(int StartFrame, int EndFrame, float[]? Embedd
 /// Pools per-frame speaker projections into overlapping window embeddings as frames stream in (L2-normalised mean over
 /// the window's voiced frames), so only one small vector per window is kept instead of every frame.
 /// </summary>
-public sealed class SpeakerWindowPooler
+internal sealed class SpeakerWindowPooler
 {
     private readonly int _window, _hop, _dim;
     private readonly double _onset;

@@ -1,13 +1,13 @@
 namespace MtlBatch.Inference.PostProcessing;
 
 /// <summary>A half-open range of frames [Start, End).</summary>
-public readonly record struct FrameRange(int Start, int End)
+internal readonly record struct FrameRange(int Start, int End)
 {
     public int Length => End - Start;
 }
 
 /// <summary>Voice-activity segments from per-frame speech probabilities (sigmoid of the vad head).</summary>
-public static class VoiceActivityDetector
+internal static class VoiceActivityDetector
 {
     public static float Sigmoid(float logit) => 1f / (1f + MathF.Exp(-logit));
 

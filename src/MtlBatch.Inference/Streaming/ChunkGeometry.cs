@@ -8,7 +8,7 @@ namespace MtlBatch.Inference.Streaming;
 /// chunks is moved by up to Context/2 to a frame between words (<see cref="ChunkStitcher"/>). All lengths are whole
 /// multiples of the model frame so chunk frames line up with recording frames.
 /// </summary>
-public sealed record ChunkGeometry(int SampleRate, int FrameSamples, int CtcFramesPerFrame, int ChunkSamples, int ContextSamples)
+internal sealed record ChunkGeometry(int SampleRate, int FrameSamples, int CtcFramesPerFrame, int ChunkSamples, int ContextSamples)
 {
     public int HopSamples => ChunkSamples - 2 * ContextSamples;
     public int CtcFrameSamples => FrameSamples / CtcFramesPerFrame;

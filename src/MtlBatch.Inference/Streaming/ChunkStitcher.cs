@@ -4,7 +4,7 @@ namespace MtlBatch.Inference.Streaming;
 /// A stretch of recording frames taken from one chunk's outputs. CTC rows [CtcStart, CtcEnd) and encoder rows
 /// [FrameStart, FrameEnd) are local to <see cref="Source"/>; <see cref="GlobalFrameStart"/> places them in the recording.
 /// </summary>
-public readonly record struct StitchedRegion(ChunkFrames Source, int FrameStart, int FrameEnd, long GlobalFrameStart, int CtcFramesPerFrame, bool IsLast)
+internal readonly record struct StitchedRegion(ChunkFrames Source, int FrameStart, int FrameEnd, long GlobalFrameStart, int CtcFramesPerFrame, bool IsLast)
 {
     public int CtcStart => FrameStart * CtcFramesPerFrame;
     public int CtcEnd => FrameEnd * CtcFramesPerFrame;
@@ -20,7 +20,7 @@ public readonly record struct StitchedRegion(ChunkFrames Source, int FrameStart,
 /// either chunk (the middle of the longest pause), within Context/2 of the nominal cut so both sides keep at least
 /// Context/2 of acoustic context. The previous chunk's region up to the cut is emitted, the rest comes from the next chunk.
 /// </summary>
-public sealed class ChunkStitcher(ChunkGeometry geometry, int blankIndex, int spaceIndex, Action<StitchedRegion> onRegion)
+internal sealed class ChunkStitcher(ChunkGeometry geometry, int blankIndex, int spaceIndex, Action<StitchedRegion> onRegion)
 {
     private ChunkFrames? _pending;
     private long _pendingStartFrame;  // global frame of the pending chunk's row 0

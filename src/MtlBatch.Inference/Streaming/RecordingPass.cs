@@ -10,7 +10,7 @@ namespace MtlBatch.Inference.Streaming;
 /// 40 ms frame rate (speech probability, emotion probabilities) plus pooled speaker windows. The CTC posteriors themselves
 /// are consumed region by region and dropped, so memory grows only by a few floats per 40 ms.
 /// </summary>
-public sealed class RecordingPass
+internal sealed class RecordingPass
 {
     private readonly ModelDescription _model;
     private readonly PostProcessingOptions _post;
