@@ -68,13 +68,13 @@ public sealed class EndToEndTests
         Assert.Empty(await ListDecodedAsync(h));
 
         // The same uploads again (new ETags, same bytes): no inference, results untouched, no new events.
-        var before = blobs.Where(b => b.Key.EndsWith(ResultSchema.Files.Result, StringComparison.Ordinal)).ToDictionary(b => b.Key, b => b.Value.ETag);
+        var before = blobs.Where(b => b.Key.EndsWith(ResultSchema.Files.Result, StringComparison.Ordinal)).ToDictionary(b => b.Key, b => b.Value.Properties.ETag);
         await h.UploadAsync("inbox/call1.mp3", media.Speech(1, "mp3"));
         await h.UploadAsync("inbox/batch.zip", media.Zip("batch.zip", 5, 6, 7));
         var second = await h.RunWorkerOnceAsync();
         Assert.Equal(2, second.UploadsProcessed);
         Assert.Equal(8, h.AnalyzedRecordings.Count);
-        var after = (await h.ListResultsAsync()).Where(b => b.Key.EndsWith(ResultSchema.Files.Result, StringComparison.Ordinal)).ToDictionary(b => b.Key, b => b.Value.ETag);
+        var after = (await h.ListResultsAsync()).Where(b => b.Key.EndsWith(ResultSchema.Files.Result, StringComparison.Ordinal)).ToDictionary(b => b.Key, b => b.Value.Properties.ETag);
         Assert.Equal(before, after);
         Assert.Empty(await h.DrainEventsAsync());
 

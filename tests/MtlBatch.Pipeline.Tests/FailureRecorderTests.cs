@@ -18,7 +18,7 @@ public sealed class FailureRecorderTests
             ["Pipeline:ModelVersion"] = "fail-1",
             ["Pipeline:MaxDequeueCount"] = "2",
             ["Resilience:BreakerBreakDuration"] = "00:00:01",
-        }, analyzer: throwing);
+        }, analyzer: throwing, countAnalyses: false);
         await h.UploadAsync("fail/call.wav", TestMedia.Shared.Speech(0));
 
         var report = await h.RunWorkerOnceAsync();
@@ -49,7 +49,7 @@ public sealed class FailureRecorderTests
             ["Pipeline:ModelVersion"] = "fail-2",
             ["Features:Rules:0:Prefix"] = "split/",
             ["Features:Rules:0:Channels"] = "Split",
-        }, analyzer: refusing);
+        }, analyzer: refusing, countAnalyses: false);
         await h.UploadAsync("split/call.wav", TestMedia.Shared.Stereo(0, 1, 0.5));
 
         var report = await h.RunWorkerOnceAsync();

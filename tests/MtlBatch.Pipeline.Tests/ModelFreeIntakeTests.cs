@@ -34,7 +34,7 @@ public sealed class ModelFreeIntakeTests
     {
         // An analyzer source that refuses to load: before the fix, intake called it to learn the version.
         var refusing = new RefusingAnalyzerSource();
-        await using var h = await PipelineHarness.CreateAsync(analyzer: refusing);
+        await using var h = await PipelineHarness.CreateAsync(analyzer: refusing, countAnalyses: false);
         var expectedVersion = (await TestModel.Analyzers.GetAnalyzerAsync(CancellationToken.None)).Model.Version;
 
         var submitted = await h.Get<SubmissionService>().SubmitAsync(TestMedia.Shared.Speech(0), "nomodel/a.wav", CancellationToken.None);

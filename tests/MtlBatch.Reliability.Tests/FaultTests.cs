@@ -22,7 +22,7 @@ public sealed class FaultTests(ITestOutputHelper output)
     public async Task With_storage_faults_on_20_percent_and_latency_on_30_percent_of_calls_100_recordings_each_get_exactly_one_complete_result_set()
     {
         var chaos = new StorageChaos(faultRate: 0.2, latencyRate: 0.3, seed: 6);
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?> { ["Resilience:StorageMaxRetries"] = "8" },
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Resilience:StorageMaxRetries"] = "8" },
             services => services.AddSingleton<IResiliencePipelineHook>(chaos));
         var names = Enumerable.Range(0, 100).Select(i => $"chaos/{i % 10}/rec{i:000}.wav").Order(StringComparer.Ordinal).ToList();
         for (var i = 0; i < names.Count; i++) await rig.UploadAsync(names[i], SpeechClips.Get(i));
@@ -35,8 +35,8 @@ public sealed class FaultTests(ITestOutputHelper output)
         Assert.True(chaos.Faults >= 200, $"only {chaos.Faults} faults were injected");
         await AssertExactlyOneCompleteResultSetAsync(rig.Storage, names);
         // Results are idempotent even if a job ran twice; with retries inside every storage call no job needed to.
-        Assert.Equal(names, rig.Analyzer.Calls.Distinct().Order(StringComparer.Ordinal));
-        output.WriteLine($"analyses: {rig.Analyzer.Calls.Count} for {names.Count} recordings");
+        Assert.Equal(names, rig.Counting!.Calls.Distinct().Order(StringComparer.Ordinal));
+        output.WriteLine($"analyses: {rig.Counting!.Calls.Count} for {names.Count} recordings");
         var events = await rig.DrainEventsAsync();
         Assert.Equal(names, events.Where(e => e.Type == PipelineEventTypes.Succeeded).DistinctBy(e => e.Id).Select(e => e.Recording).Order(StringComparer.Ordinal));
         Assert.DoesNotContain(events, e => e.Type == PipelineEventTypes.Failed);

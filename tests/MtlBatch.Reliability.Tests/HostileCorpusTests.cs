@@ -79,7 +79,7 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
     /// <summary>Every case uploaded to Azurite `recordings` under hostile/, then the local worker until nothing is left.</summary>
     private async Task<PipelineRun> RunPipelineAsync()
     {
-        await using var rig = await PipelineRig.CreateAsync(HostileCorpus.Limits.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
+        await using var rig = await PipelineHarness.CreateAsync(HostileCorpus.Limits.ToDictionary(kv => kv.Key, kv => (string?)kv.Value));
         foreach (var c in Corpus.Cases)
             await rig.UploadAsync(Prefix + c.Name, Corpus.PathOf(c));
 
@@ -92,18 +92,18 @@ public sealed class HostileCorpusFixture : IAsyncLifetime
         foreach (var name in resultBlobs)
         {
             if (name.EndsWith("/" + ResultSchema.Files.Result, StringComparison.Ordinal))
-                outcomes.Add(new(Strip(MtlJson.Deserialize<AnalysisResult>(await rig.ReadResultAsync(name)).Recording.Name), CorpusCase.Result, null));
+                outcomes.Add(new(Strip(MtlJson.Deserialize<AnalysisResult>(await rig.ReadResultTextAsync(name)).Recording.Name), CorpusCase.Result, null));
             else if (name.EndsWith("/" + ResultSchema.Files.Error, StringComparison.Ordinal))
             {
-                var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultAsync(name));
+                var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultTextAsync(name));
                 outcomes.Add(new(Strip(error.Recording), error.Code, error.Message));
             }
         }
         var work = Directory.EnumerateFileSystemEntries(rig.WorkFolder, "*", SearchOption.AllDirectories).ToArray();
-        var decoded = await rig.ListAsync(rig.Storage.Decoded);
+        var decoded = await PipelineHarness.ListAsync(rig.Storage.Decoded);
         var poison = (await rig.Storage.PoisonQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
         return new PipelineRun(report, outcomes, await rig.JobRowsAsync(), await rig.UploadRowsAsync(), await rig.DrainEventsAsync(),
-            rig.Analyzer.Calls.Select(Strip).ToList(), work, decoded, poison, elapsed, resultBlobs);
+            rig.Counting!.Calls.Select(Strip).ToList(), work, decoded, poison, elapsed, resultBlobs);
     }
 
     public const string Prefix = "hostile/";

@@ -16,7 +16,7 @@ public sealed class LimitTests
     public async Task Upload_over_MaxUploadBytes_is_refused_from_its_blob_properties_without_being_downloaded()
     {
         var recorder = new RequestRecorder();
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?> { ["Limits:MaxUploadBytes"] = "20000" }, recorder: recorder);
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Limits:MaxUploadBytes"] = "20000" }, recorder: recorder);
         var big = SpeechClips.Get(0);
         Assert.True(new FileInfo(big).Length > 20000);
         var small = Path.Combine(rig.WorkFolder, "..", Path.GetFileName(rig.WorkFolder) + "-small.wav");
@@ -28,7 +28,7 @@ public sealed class LimitTests
         await rig.RunWorkerOnceAsync();
         File.Delete(small);
 
-        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultAsync("limits/big.wav/error.json"));
+        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultTextAsync("limits/big.wav/error.json"));
         Assert.Equal(ErrorCodes.TooLarge, error.Code);
         Assert.Contains("20000", error.Message, StringComparison.Ordinal);
         Assert.Contains("limits/small.wav/result.json", (await rig.ListResultsAsync()).Keys);
@@ -36,7 +36,7 @@ public sealed class LimitTests
         var gets = recorder.Requests.Where(r => r.StartsWith("GET ", StringComparison.Ordinal)).ToList();
         Assert.DoesNotContain(gets, r => r.EndsWith("/limits/big.wav", StringComparison.Ordinal));
         Assert.Contains(gets, r => r.EndsWith("/limits/small.wav", StringComparison.Ordinal));
-        Assert.Equal(["limits/small.wav"], rig.Analyzer.Calls);
+        Assert.Equal(["limits/small.wav"], rig.Counting!.Calls);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class LimitTests
     public async Task Archive_over_MaxArchiveExpandedBytes_stops_at_the_cap_in_the_pipeline()
     {
         var clip = File.ReadAllBytes(SpeechClips.Get(2));
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?>
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
         {
             ["Limits:MaxArchiveExpandedBytes"] = (clip.Length * 3 / 2).ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
@@ -120,9 +120,9 @@ public sealed class LimitTests
         var blobs = (await rig.ListResultsAsync()).Keys.Where(k => k.EndsWith("/result.json", StringComparison.Ordinal) || k.EndsWith("/error.json", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal).ToList();
         Assert.Equal(["limits/three/a.wav/result.json", "limits/three/b.wav/error.json"], blobs);
-        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultAsync("limits/three/b.wav/error.json"));
+        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultTextAsync("limits/three/b.wav/error.json"));
         Assert.Equal(ErrorCodes.ArchiveRejected, error.Code);
-        Assert.Equal(["limits/three/a.wav"], rig.Analyzer.Calls);
+        Assert.Equal(["limits/three/a.wav"], rig.Counting!.Calls);
     }
 
     [Fact]
@@ -130,7 +130,7 @@ public sealed class LimitTests
     {
         // Fault injection: the real analyzer behind a 3 s stall, with a 1 s per-job timeout.
         // The circuit opens after 4 timeouts; the 5th delivery waits out its (here short) break instead of being counted.
-        await using var rig = await PipelineRig.CreateAsync(
+        await using var rig = await PipelineHarness.CreateAsync(
             new Dictionary<string, string?> { ["Resilience:InferenceTimeout"] = "00:00:01", ["Resilience:BreakerBreakDuration"] = "00:00:01" },
             analyzerDelay: TimeSpan.FromSeconds(3));
         await rig.UploadAsync("limits/slow.wav", SpeechClips.Get(3));
@@ -138,7 +138,7 @@ public sealed class LimitTests
         var report = await rig.RunWorkerOnceAsync();
 
         Assert.Equal(1, report.MovedToPoison);
-        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultAsync("limits/slow.wav/error.json"));
+        var error = MtlJson.Deserialize<ErrorRecord>(await rig.ReadResultTextAsync("limits/slow.wav/error.json"));
         Assert.Equal(ErrorCodes.Timeout, error.Code);
         var job = Assert.Single(await rig.JobRowsAsync());
         Assert.Equal((nameof(JobState.Failed), ErrorCodes.Timeout), (job.State, job.ErrorCode));
@@ -150,7 +150,7 @@ public sealed class LimitTests
     [InlineData(2)]
     public async Task Worker_never_runs_more_than_MaxConcurrentJobs_at_once(int limit)
     {
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?>
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
         {
             ["Worker:MaxConcurrentJobs"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         }, analyzerDelay: TimeSpan.FromMilliseconds(400));
@@ -158,8 +158,8 @@ public sealed class LimitTests
 
         await rig.RunWorkerOnceAsync();
 
-        Assert.Equal(6, rig.Analyzer.Calls.Distinct().Count());
-        Assert.Equal(limit, rig.Analyzer.MaxConcurrent);
+        Assert.Equal(6, rig.Counting!.Calls.Distinct().Count());
+        Assert.Equal(limit, rig.Counting!.MaxConcurrent);
     }
 
     [Fact]

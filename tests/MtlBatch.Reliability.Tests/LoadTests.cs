@@ -27,7 +27,7 @@ public sealed class LoadTests(ITestOutputHelper output)
     {
         var jobs = int.Parse(Environment.GetEnvironmentVariable("MTLBATCH_LOAD_JOBS") ?? "1000", CultureInfo.InvariantCulture);
         var concurrency = int.Parse(Environment.GetEnvironmentVariable("MTLBATCH_LOAD_CONCURRENCY") ?? "2", CultureInfo.InvariantCulture);
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?>
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
         {
             ["Worker:MaxConcurrentJobs"] = concurrency.ToString(CultureInfo.InvariantCulture),
             ["Worker:PollInterval"] = "00:00:00.200",
@@ -35,7 +35,7 @@ public sealed class LoadTests(ITestOutputHelper output)
         var names = Enumerable.Range(0, jobs).Select(i => $"load/{i / 100:00}/rec{i:0000}.wav").ToList();
         await Parallel.ForEachAsync(Enumerable.Range(0, jobs), new ParallelOptions { MaxDegreeOfParallelism = 8 },
             async (i, _) => await rig.UploadAsync(names[i], SpeechClips.Get(i)));
-        await PipelineRig.RealModel.GetAnalyzerAsync(CancellationToken.None); // loaded before the clock, like a warm instance
+        await TestModel.Analyzers.GetAnalyzerAsync(CancellationToken.None); // loaded before the clock, like a warm instance
 
         using var process = Process.GetCurrentProcess();
         GC.Collect();
@@ -64,7 +64,7 @@ public sealed class LoadTests(ITestOutputHelper output)
 
         // 0 lost, 0 duplicated: one complete result set and one Succeeded ledger row per upload, one analysis each.
         await FaultTests.AssertExactlyOneCompleteResultSetAsync(rig.Storage, names.Order(StringComparer.Ordinal).ToList());
-        var duplicates = rig.Analyzer.Calls.Count - rig.Analyzer.Calls.Distinct().Count();
+        var duplicates = rig.Counting!.Calls.Count - rig.Counting!.Calls.Distinct().Count();
         var events = await rig.DrainEventsAsync();
         var rows = await rig.JobRowsAsync();
         var audioSeconds = rows.Sum(r => r.DurationSeconds);

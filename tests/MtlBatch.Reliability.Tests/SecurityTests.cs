@@ -46,7 +46,7 @@ public sealed class SecurityTests
         // Everything at the most verbose level: our ILogger output AND the Azure SDK's own event source (request logs).
         var logs = new CapturingLoggerProvider();
         using var sdkLogs = new AzureEventSourceListener((e, message) => logs.Add("azure-sdk " + message), EventLevel.Verbose);
-        await using (var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?>
+        await using (var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?>
         {
             ["Storage:ConnectionString"] = Azurite.KeyConnectionString,
             ["Events:WebhookUrl"] = $"http://127.0.0.1:{port}/hook/",
@@ -130,13 +130,13 @@ public sealed class SecurityTests
     [Fact]
     public async Task Decoded_audio_is_kept_after_success_only_when_retention_says_so()
     {
-        await using var rig = await PipelineRig.CreateAsync(new Dictionary<string, string?> { ["Pipeline:DeleteDecodedAfterSuccess"] = "false" });
+        await using var rig = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:DeleteDecodedAfterSuccess"] = "false" });
         await rig.UploadAsync("retain/a.wav", SpeechClips.Get(5));
         await rig.RunWorkerOnceAsync();
 
         var job = Assert.Single(await rig.JobRowsAsync());
         Assert.Equal(nameof(JobState.Succeeded), job.State);
-        Assert.Equal([job.JobId + ".wav"], await rig.ListAsync(rig.Storage.Decoded));
+        Assert.Equal([job.JobId + ".wav"], await PipelineHarness.ListAsync(rig.Storage.Decoded));
         // (With the default, true, the decoded container ends empty: HostileCorpusTests and FaultTests assert it.)
     }
 
