@@ -97,9 +97,12 @@ public sealed class RecordingIntakeHandler(
         var summary = new UploadEntity { Upload = upload, BlobETag = etag, ModelVersion = modelVersion, Recordings = 1 };
         var code = error is MtlBatchException m ? m.Code : ErrorCodes.Internal;
         await FailNewJobAsync(summary, upload, IntakeRules.RejectedUploadKey(etag), code,
-            $"Intake failed {attempts} times and was given up ({error.GetType().Name}: {error.Message}); reprocess the upload to try again.", request,
-            cancellationToken).ConfigureAwait(false);
-        await FinishAsync(summary, cancellationToken).ConfigureAwait(false);
+            $"Intake failed {attempts} times and was given up ({error.GetType().Name}: {error.Message}); reprocess the upload (with --force for the same model) to try again.",
+            request, cancellationToken).ConfigureAwait(false);
+        // Not FinishAsync: that marks an upload whose recordings all failed as bad input, which reprocessing skips for good;
+        // this failure was the pipeline's, so a reprocess (a new model, or --force) tries the upload again.
+        summary.InputError = false;
+        await ledger.SaveUploadAsync(summary, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IntakeOutcome> HandleAsync(string upload, IntakeRequest? request, CancellationToken cancellationToken)

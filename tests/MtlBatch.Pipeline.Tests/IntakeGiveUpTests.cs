@@ -36,6 +36,9 @@ public sealed class IntakeGiveUpTests
         Assert.Equal(ErrorCodes.Internal, row.ErrorCode);
         var failed = Assert.Single(await h.DrainEventsAsync(), e => e.Recording == "giveup/a.wav");
         Assert.Equal(ErrorCodes.Internal, failed.ErrorCode);
+        // Handled, but not as bad input: reprocessing may try it again (bad input it would skip for good).
+        var upload = Assert.Single(await h.UploadRowsAsync(), u => u.Upload == "giveup/a.wav");
+        Assert.False(upload.InputError);
 
         // A queued intake (what reprocessing sends) for the same upload: the handler records the failure on its last
         // delivery, and the message is kept in intake-jobs-poison rather than dropped.
