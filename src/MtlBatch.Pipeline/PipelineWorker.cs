@@ -256,13 +256,12 @@ public sealed class PipelineWorker(
                     try
                     {
                         await intake.RecordGivenUpAsync(name, IntakeRequest.Default, ex, failures, cancellationToken).ConfigureAwait(false);
-                        _seenUploads[name] = etag;
                     }
                     catch (Exception recordError) when (recordError is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                     {
                         logger.LogError(recordError, "Could not record the failed intake of {Upload}", name);
-                        _seenUploads[name] = etag;
                     }
+                    _seenUploads[name] = etag;
                     report.IntakeGivenUp();
                 }
             }
@@ -331,28 +330,28 @@ public sealed class PipelineWorker(
         catch (Exception ex)
         {
             await lease.StopAsync().ConfigureAwait(false);
-            if ((kind is QueueKind.Scan or QueueKind.Intake) && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
+            if (kind != QueueKind.Poison && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
             {
-                // Like the host: the message moves to its own poison queue for the operator (an intake's failure was
-                // recorded on its upload by the handler before it rethrew).
-                var poisonQueue = kind == QueueKind.Intake ? storage.IntakePoisonQueue : storage.ReprocessPoisonQueue;
+                // Like the host: the message moves to its queue's poison queue (an intake's failure was recorded on its
+                // upload by the handler before it rethrew; the inference poison queue is handled by the poison handler).
+                var poisonQueue = kind switch
+                {
+                    QueueKind.Intake => storage.IntakePoisonQueue,
+                    QueueKind.Scan => storage.ReprocessPoisonQueue,
+                    _ => storage.PoisonQueue,
+                };
                 logger.LogError(ex, "{Kind} message {MessageId} failed on delivery {DequeueCount} of {Max}; moving it to {PoisonQueue}: {Message}",
                     kind, message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount, poisonQueue.Name, message.MessageText);
                 await resilience.StorageAsync(async ct => { await poisonQueue.SendMessageAsync(message.MessageText, ct).ConfigureAwait(false); }, CancellationToken.None)
                     .ConfigureAwait(false);
                 await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
                     .ConfigureAwait(false);
-                if (kind == QueueKind.Intake) report.IntakeGivenUp(); else report.ReprocessFailed();
-            }
-            else if (kind == QueueKind.Inference && message.DequeueCount >= pipelineOptions.Value.MaxDequeueCount)
-            {
-                logger.LogError(ex, "Job message {MessageId} failed on delivery {DequeueCount} of {Max}; moving it to the poison queue",
-                    message.MessageId, message.DequeueCount, pipelineOptions.Value.MaxDequeueCount);
-                await resilience.StorageAsync(async ct => { await storage.PoisonQueue.SendMessageAsync(message.MessageText, ct).ConfigureAwait(false); }, CancellationToken.None)
-                    .ConfigureAwait(false);
-                await resilience.StorageAsync(async ct => { await queue.DeleteMessageAsync(message.MessageId, lease.PopReceipt, ct).ConfigureAwait(false); }, CancellationToken.None)
-                    .ConfigureAwait(false);
-                report.Poison();
+                switch (kind)
+                {
+                    case QueueKind.Intake: report.IntakeGivenUp(); break;
+                    case QueueKind.Scan: report.ReprocessFailed(); break;
+                    default: report.Poison(); break;
+                }
             }
             else
             {
