@@ -292,6 +292,7 @@ module inference 'modules/inference.bicep' = if (!empty(inferenceImageTag)) {
       { name: 'AzureWebJobs.WatchPoison.Disabled', value: 'true' }
       { name: 'AzureWebJobs.ScanForReprocess.Disabled', value: 'true' }
       { name: 'AzureWebJobs.RunQueuedIntake.Disabled', value: 'true' }
+      { name: 'AzureWebJobs.WatchBlobTriggerPoison.Disabled', value: 'true' }
       { name: 'Analysis__Device', value: 'Cuda' }
       { name: 'Analysis__BatchSize', value: string(gpuBatchSize) }
       { name: 'Analysis__ModelPath', value: '/home/site/wwwroot/models/mtl-small.onnx' }

@@ -43,13 +43,15 @@ var reprocessQueue = 'reprocess-scans'
 // (and are covered by the queue role) before the first one.
 var intakePoisonQueue = 'intake-jobs-poison'
 var reprocessPoisonQueue = 'reprocess-scans-poison'
+// The host's own poison queue for blob-trigger runs that failed poisonBlobThreshold times (WatchBlobTriggerPoison reads it).
+var blobTriggerPoisonQueue = 'webjobs-blobtrigger-poison'
 var jobsTable = 'jobs'
 var stateTable = 'pipelinestate'
 // Host-owned, not used by the code: the Flex Consumption deployment package lives here.
 var deploymentPackageContainer = 'app-package'
 
 var blobContainers = [recordingsContainer, resultsContainer, decodedContainer, deploymentPackageContainer]
-var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue, intakeQueue, reprocessQueue, intakePoisonQueue, reprocessPoisonQueue]
+var queues = [inferenceQueue, inferencePoisonQueue, resultsEventsQueue, intakeQueue, reprocessQueue, intakePoisonQueue, reprocessPoisonQueue, blobTriggerPoisonQueue]
 var tables = [jobsTable, stateTable]
 
 // Built-in data-plane roles (least privilege for what the Functions host and the pipeline do):

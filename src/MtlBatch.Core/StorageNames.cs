@@ -21,6 +21,11 @@ public static class StorageNames
     public const string IntakePoisonQueue = IntakeQueue + "-poison";
     /// <summary>Reprocessing scan pages that failed every delivery (kept for the operator to inspect or re-queue).</summary>
     public const string ReprocessPoisonQueue = ReprocessQueue + "-poison";
+    /// <summary>
+    /// The Functions host's: blob-trigger runs that failed <c>blobs.poisonBlobThreshold</c> times. Created here too so that
+    /// the watcher that records those uploads' failures (WatchBlobTriggerPoison) has its queue from the start.
+    /// </summary>
+    public const string BlobTriggerPoisonQueue = "webjobs-blobtrigger-poison";
     public const string JobsTable = "jobs";
     /// <summary>Internal: continuation tokens and other small pipeline state.</summary>
     public const string StateTable = "pipelinestate";

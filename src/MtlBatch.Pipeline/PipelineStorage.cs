@@ -33,6 +33,7 @@ public sealed class PipelineStorage
         ReprocessQueue = queues.GetQueueClient(namePrefix + StorageNames.ReprocessQueue);
         IntakePoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.IntakePoisonQueue);
         ReprocessPoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.ReprocessPoisonQueue);
+        BlobTriggerPoisonQueue = queues.GetQueueClient(namePrefix + StorageNames.BlobTriggerPoisonQueue);
         Jobs = tables.GetTableClient(namePrefix + StorageNames.JobsTable);
         State = tables.GetTableClient(namePrefix + StorageNames.StateTable);
     }
@@ -49,11 +50,12 @@ public sealed class PipelineStorage
     public QueueClient ReprocessQueue { get; }
     public QueueClient IntakePoisonQueue { get; }
     public QueueClient ReprocessPoisonQueue { get; }
+    public QueueClient BlobTriggerPoisonQueue { get; }
     public TableClient Jobs { get; }
     public TableClient State { get; }
 
     /// <summary>Every queue of the pipeline (to create them, or to delete a test's or a benchmark's).</summary>
-    public IReadOnlyList<QueueClient> Queues => [InferenceQueue, PoisonQueue, EventsQueue, IntakeQueue, ReprocessQueue, IntakePoisonQueue, ReprocessPoisonQueue];
+    public IReadOnlyList<QueueClient> Queues => [InferenceQueue, PoisonQueue, EventsQueue, IntakeQueue, ReprocessQueue, IntakePoisonQueue, ReprocessPoisonQueue, BlobTriggerPoisonQueue];
 
     /// <summary>Creates whatever is missing (infra/main.bicep creates them in Azure; Azurite starts empty).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken)

@@ -70,6 +70,55 @@ public sealed class RecordingIntakeHandler(
     }
 
     /// <summary>
+    /// A message on the host's <c>webjobs-blobtrigger-poison</c> queue: the blob trigger ran the intake of an upload
+    /// <c>blobs.poisonBlobThreshold</c> times and failed every time. Recorded like a queued intake's give-up
+    /// (<see cref="RecordGivenUpAsync"/>) unless the message is stale: another container, a blob replaced since (its new
+    /// version has its own trigger), gone, or already processed for this version. Returns whether it recorded a failure.
+    /// </summary>
+    public async Task<bool> HandleBlobTriggerGivenUpAsync(string message, CancellationToken cancellationToken)
+    {
+        if (BlobTriggerPoisonMessage.TryParse(message) is not { } poison)
+        {
+            logger.LogError("Dropping a message on the blob-trigger poison queue that is not a blob-trigger message ({Length} characters)", message?.Length ?? 0);
+            return false;
+        }
+        if (!string.Equals(poison.ContainerName, storage.Recordings.Name, StringComparison.Ordinal))
+        {
+            logger.LogWarning("Blob-trigger poison message for {Container}/{Blob} ({Function}) is not an upload; ignored", poison.ContainerName, poison.BlobName, poison.FunctionId);
+            return false;
+        }
+        var upload = poison.BlobName;
+        BlobProperties properties;
+        try
+        {
+            properties = await resilience.StorageAsync(async ct => (await storage.Recordings.GetBlobClient(upload).GetPropertiesAsync(cancellationToken: ct)
+                .ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            logger.LogWarning("Upload {Upload} no longer exists; its failed blob-triggered intake is not recorded", upload);
+            return false;
+        }
+        var etag = JobLedger.NormalizeETag(properties.ETag);
+        if (poison.ETag.Length > 0 && JobLedger.NormalizeETag(new ETag(poison.ETag)) != etag)
+        {
+            logger.LogInformation("Upload {Upload} was replaced after its blob-triggered intake gave up ({Old} -> {New}); the new version is handled by its own trigger",
+                upload, poison.ETag, etag);
+            return false;
+        }
+        var previous = await ledger.GetUploadAsync(upload, cancellationToken).ConfigureAwait(false);
+        if (previous is not null && previous.BlobETag == etag)
+        {
+            logger.LogInformation("Upload {Upload} ({ETag}) already has its records; blob-trigger poison message ignored", upload, etag);
+            return false;
+        }
+        await RecordGivenUpAsync(upload, IntakeRequest.Default,
+            new MtlBatchException(ErrorCodes.Internal, $"the Functions host's blob trigger ({poison.FunctionId}) failed on every attempt; the cause is in that function's logs"),
+            options.Value.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>
     /// An upload whose intake failed on every allowed attempt for a reason that is not the input's (a storage outage,
     /// a crash): recorded as the upload's failure — <c>error.json</c>, a Failed ledger row and a failure event, code
     /// <see cref="ErrorCodes.Internal"/> — so that it ends in an error record instead of nothing, and the upload row is

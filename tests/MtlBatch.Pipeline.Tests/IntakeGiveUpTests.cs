@@ -1,4 +1,5 @@
 using MtlBatch.Core;
+using MtlBatch.Functions;
 
 namespace MtlBatch.Pipeline.Tests;
 
@@ -51,5 +52,53 @@ public sealed class IntakeGiveUpTests
         Assert.Empty((await h.Storage.IntakeQueue.PeekMessagesAsync(5)).Value);
         Assert.Contains(await h.DrainEventsAsync(), e => e.Recording == "giveup/a.wav" && e.ErrorCode == ErrorCodes.Internal);
         Directory.Delete(Path.GetDirectoryName(blocker)!, recursive: true);
+    }
+
+    /// <summary>
+    /// The Functions blob trigger gives a function no attempt count, so its give-up is seen only on the host's
+    /// <c>webjobs-blobtrigger-poison</c> queue: WatchBlobTriggerPoison records the upload's failure from that message
+    /// (before: the upload ended in the poison queue with no error record). Stale messages record nothing.
+    /// </summary>
+    [Fact]
+    public async Task A_blob_triggered_intake_the_host_gave_up_on_ends_in_an_error_record()
+    {
+        await using var h = await PipelineHarness.CreateAsync(new Dictionary<string, string?> { ["Pipeline:MaxDequeueCount"] = "5" });
+        var watcher = new WatchBlobTriggerPoison(h.Get<RecordingIntakeHandler>());
+        await h.UploadAsync("trigger/a.wav", TestMedia.Shared.Speech(0));
+        await h.UploadAsync("trigger/replaced.wav", TestMedia.Shared.Speech(1));
+        var etagA = (await h.Storage.Recordings.GetBlobClient("trigger/a.wav").GetPropertiesAsync()).Value.ETag;
+        var oldETag = (await h.Storage.Recordings.GetBlobClient("trigger/replaced.wav").GetPropertiesAsync()).Value.ETag;
+        await h.UploadAsync("trigger/replaced.wav", TestMedia.Shared.Speech(2)); // a new version: its own trigger handles it
+
+        async Task<bool> Deliver(string container, string blob, string etag)
+        {
+            // The host's message, as Microsoft.Azure.WebJobs.Extensions.Storage.Blobs serialises it.
+            var text = $$"""{"Type":"BlobTrigger","FunctionId":"Host.Functions.OnRecordingUploaded","BlobType":"BlockBlob","ContainerName":"{{container}}","BlobName":"{{blob}}","ETag":{{System.Text.Json.JsonSerializer.Serialize(etag)}}}""";
+            await h.Storage.BlobTriggerPoisonQueue.SendMessageAsync(text);
+            var message = Assert.Single((await h.Storage.BlobTriggerPoisonQueue.ReceiveMessagesAsync(1, TimeSpan.FromMinutes(1))).Value);
+            return await watcher.Run(message, CancellationToken.None);
+        }
+
+        var recordings = h.Storage.Recordings.Name;
+        Assert.True(await Deliver(recordings, "trigger/a.wav", etagA.ToString()));
+        var error = MtlJson.Deserialize<ErrorRecord>(await h.ReadResultTextAsync("trigger/a.wav/error.json"));
+        Assert.Equal(ErrorCodes.Internal, error.Code);
+        Assert.Contains("blob trigger", error.Message, StringComparison.Ordinal);
+        Assert.Contains("5 times", error.Message, StringComparison.Ordinal);
+        var row = Assert.Single(await h.JobRowsAsync(), r => r.Recording == "trigger/a.wav");
+        Assert.Equal(JobState.Failed, row.GetState());
+        Assert.Single(await h.DrainEventsAsync(), e => e.Recording == "trigger/a.wav" && e.ErrorCode == ErrorCodes.Internal);
+        Assert.False(Assert.Single(await h.UploadRowsAsync(), u => u.Upload == "trigger/a.wav").InputError); // a reprocess tries it again
+
+        // Stale or foreign messages record nothing: the same message again, a replaced blob's old version, a deleted
+        // upload, another container, not a blob-trigger message.
+        Assert.False(await Deliver(recordings, "trigger/a.wav", etagA.ToString()));
+        Assert.False(await Deliver(recordings, "trigger/replaced.wav", oldETag.ToString()));
+        Assert.False(await Deliver(recordings, "trigger/never-uploaded.wav", "\"0x1\""));
+        Assert.False(await Deliver("azure-webjobs-hosts", "trigger/a.wav", etagA.ToString()));
+        await h.Storage.BlobTriggerPoisonQueue.SendMessageAsync("{\"Upload\":\"trigger/a.wav\"}");
+        Assert.False(await watcher.Run(Assert.Single((await h.Storage.BlobTriggerPoisonQueue.ReceiveMessagesAsync(1)).Value), CancellationToken.None));
+        Assert.Empty(await h.DrainEventsAsync());
+        Assert.DoesNotContain("trigger/replaced.wav/error.json", (await h.ListResultsAsync()).Keys);
     }
 }

@@ -170,6 +170,8 @@ public sealed class LimitTests
         // batchSize + newBatchThreshold = messages processed in parallel per instance (one GPU session).
         Assert.Equal(1, queues.GetProperty("batchSize").GetInt32() + queues.GetProperty("newBatchThreshold").GetInt32());
         Assert.Equal(new PipelineOptions().MaxDequeueCount, queues.GetProperty("maxDequeueCount").GetInt32());
+        // A blob-triggered intake's give-up is recorded with that count as its attempts (HandleBlobTriggerGivenUpAsync).
+        Assert.Equal(new PipelineOptions().MaxDequeueCount, host.RootElement.GetProperty("extensions").GetProperty("blobs").GetProperty("poisonBlobThreshold").GetInt32());
         // The host must not kill a job before the pipeline's own per-job timeout does.
         var functionTimeout = TimeSpan.Parse(host.RootElement.GetProperty("functionTimeout").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(functionTimeout > new ResilienceOptions().InferenceTimeout, $"functionTimeout {functionTimeout}");
