@@ -83,10 +83,21 @@ public sealed class CorpusCommand : ICliCommand
             return 0;
         });
 
+        var statsFolders = new Argument<DirectoryInfo[]>("folder") { Description = "Corpus folders (train/valid/test.jsonl, conversations.jsonl).", Arity = ArgumentArity.OneOrMore };
+        var stats = new Command("stats", "Utterances, hours and speakers per engine or source and split, as the docs/corpus-v2.md table (markdown).");
+        stats.Arguments.Add(statsFolders);
+        stats.SetAction(async (parse, ct) =>
+        {
+            foreach (var folder in parse.GetValue(statsFolders)!)
+                Console.WriteLine((await CorpusStatistics.ComputeAsync(folder.FullName, ct).ConfigureAwait(false)).ToMarkdown());
+            return 0;
+        });
+
         var command = new Command("corpus", "Build the synthetic training corpus and import real speech (docs/corpus-format.md).");
         command.Subcommands.Add(build);
         command.Subcommands.Add(sample);
         command.Subcommands.Add(text);
+        command.Subcommands.Add(stats);
         command.Subcommands.Add(BuildImport());
         return command;
     }
