@@ -88,18 +88,11 @@ public sealed class RecordingIntakeHandler(
             return false;
         }
         var upload = poison.BlobName;
-        BlobProperties properties;
-        try
-        {
-            properties = await resilience.StorageAsync(async ct => (await storage.Recordings.GetBlobClient(upload).GetPropertiesAsync(cancellationToken: ct)
-                .ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        if (await CurrentETagAsync(upload, cancellationToken).ConfigureAwait(false) is not { } etag)
         {
             logger.LogWarning("Upload {Upload} no longer exists; its failed blob-triggered intake is not recorded", upload);
             return false;
         }
-        var etag = JobLedger.NormalizeETag(properties.ETag);
         if (poison.ETag.Length > 0 && JobLedger.NormalizeETag(new ETag(poison.ETag)) != etag)
         {
             logger.LogInformation("Upload {Upload} was replaced after its blob-triggered intake gave up ({Old} -> {New}); the new version is handled by its own trigger",
@@ -112,7 +105,7 @@ public sealed class RecordingIntakeHandler(
             logger.LogInformation("Upload {Upload} ({ETag}) already has its records; blob-trigger poison message ignored", upload, etag);
             return false;
         }
-        await RecordGivenUpAsync(upload, IntakeRequest.Default,
+        await RecordGivenUpAsync(upload, etag, IntakeRequest.Default,
             new MtlBatchException(ErrorCodes.Internal, $"the Functions host's blob trigger ({poison.FunctionId}) failed on every attempt; the cause is in that function's logs"),
             options.Value.MaxDequeueCount, cancellationToken).ConfigureAwait(false);
         return true;
@@ -128,20 +121,32 @@ public sealed class RecordingIntakeHandler(
     {
         ArgumentNullException.ThrowIfNull(upload);
         ArgumentNullException.ThrowIfNull(error);
-        request ??= IntakeRequest.Default;
-        var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
-        string etag;
-        try
-        {
-            var properties = await resilience.StorageAsync(async ct => (await storage.Recordings.GetBlobClient(upload).GetPropertiesAsync(cancellationToken: ct)
-                .ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
-            etag = JobLedger.NormalizeETag(properties.ETag);
-        }
-        catch (RequestFailedException ex) when (ex.Status == 404)
+        if (await CurrentETagAsync(upload, cancellationToken).ConfigureAwait(false) is not { } etag)
         {
             logger.LogWarning("Upload {Upload} no longer exists; its failed intake is not recorded", upload);
             return;
         }
+        await RecordGivenUpAsync(upload, etag, request ?? IntakeRequest.Default, error, attempts, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The upload's current ETag (normalised), or null when the blob no longer exists.</summary>
+    private async Task<string?> CurrentETagAsync(string upload, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var properties = await resilience.StorageAsync(async ct => (await storage.Recordings.GetBlobClient(upload).GetPropertiesAsync(cancellationToken: ct)
+                .ConfigureAwait(false)).Value, cancellationToken).ConfigureAwait(false);
+            return JobLedger.NormalizeETag(properties.ETag);
+        }
+        catch (RequestFailedException ex) when (ex.Status == 404)
+        {
+            return null;
+        }
+    }
+
+    private async Task RecordGivenUpAsync(string upload, string etag, IntakeRequest request, Exception error, long attempts, CancellationToken cancellationToken)
+    {
+        var modelVersion = await versions.GetAsync(cancellationToken).ConfigureAwait(false);
         logger.LogError("Giving up on the intake of {Upload} after {Attempts} failed attempts: {Error}", upload, attempts, error.Message);
         var summary = new UploadEntity { Upload = upload, BlobETag = etag, ModelVersion = modelVersion, Recordings = 1 };
         var code = error is MtlBatchException m ? m.Code : ErrorCodes.Internal;
