@@ -8,7 +8,8 @@ Several --corpus folders train together (one inventory, the union of their speak
 every batch mixes imported real speech (engine "real") with synthetic speech.
 
 RUNDIR gets: config.json, inventory.json, log.jsonl (train + valid JSON lines), last.pt (resumable, written every
-epoch and every train.checkpoint_minutes), best.pt (best validation score, what export.py reads), summary.json.
+epoch and every train.checkpoint_minutes), best.pt (best validation score, what export.py reads), summary.json;
+with train.keep_snapshots N > 0 also snapshots/step-N.pt (weights only, the newest N) for average.py.
 """
 import argparse
 import json
@@ -197,10 +198,26 @@ class Trainer:
     def _init_from(self, path):
         """Fine-tuning: copies every tensor whose name and shape match (incl. the log-mel statistics)."""
         own = self.model.state_dict()
-        source = state_from_onnx(path, own) if path.endswith(".onnx") else load_checkpoint(path)["model"]
+        ckpt = None if path.endswith(".onnx") else load_checkpoint(path)
+        source = state_from_onnx(path, own) if ckpt is None else ckpt["model"]
         matched = {k: v for k, v in source.items() if k in own and own[k].shape == v.shape}
         self.model.load_state_dict(matched, strict=False)
         self.log(f"initialised {len(matched)}/{len(own)} tensors from {path}")
+        # The speaker classifier (one prototype per training speaker) and the task weights live in the criterion.
+        # Without them every fine-tune restarts the speaker head from random prototypes (the speaker loss jumps back to
+        # its untrained value and the encoder takes random speaker gradients until they are re-learned); with the same
+        # speakers in the same order they carry over.
+        if ckpt is not None and "criterion" in ckpt:
+            same_speakers = ckpt.get("inventory", {}).get("speakers") == self.inventory["speakers"]
+            theirs = ckpt["criterion"]
+            mine = self.criterion.state_dict()
+            fits = set(theirs) == set(mine) and all(theirs[k].shape == mine[k].shape for k in mine)
+            if same_speakers and fits:
+                self.criterion.load_state_dict(theirs)
+                self.log(f"speaker classifier and task weights from {path} (same {len(self.inventory['speakers'])} speakers)")
+            else:
+                self.log(f"speaker classifier starts fresh: {path} has "
+                         + ("other training speakers" if not same_speakers else "another criterion layout"))
         grown = grow_identity_layers(self.model, matched)
         if grown:
             self.log(f"encoder layers {grown} are not in {path}: they start as identity (zero output projections), "
@@ -213,10 +230,26 @@ class Trainer:
     def save(self, name, full=True):
         state = {"config": self.cfg, "inventory": self.inventory, "seed": self.seed,
                  "model": self.model.state_dict(), "state": dict(self.state)}
+        # The criterion (speaker prototypes, task weights: ~0.6 MB) is in weights-only checkpoints too, so a fine-tune
+        # from best.pt or models/checkpoints/*.pt keeps the speaker classifier (_init_from).
+        state["criterion"] = self.criterion.state_dict()
         if full:
-            state["criterion"] = self.criterion.state_dict()
             state["optimizer"] = self.optimizer.state_dict()
         save_checkpoint(os.path.join(self.out, name), state)
+        keep = int(self.cfg["train"].get("keep_snapshots", 0))
+        if name == "last.pt" and keep > 0:
+            self._snapshot(keep)
+
+    def _snapshot(self, keep):
+        """Weights-only copy of this step's model for checkpoint averaging (average.py); the newest `keep` are kept."""
+        folder = os.path.join(self.out, "snapshots")
+        os.makedirs(folder, exist_ok=True)
+        save_checkpoint(os.path.join(folder, f"step-{self.state['step']:07d}.pt"),
+                        {"config": self.cfg, "inventory": self.inventory, "seed": self.seed,
+                         "model": self.model.state_dict(), "state": dict(self.state)})
+        names = sorted(n for n in os.listdir(folder) if n.startswith("step-") and n.endswith(".pt"))
+        for old in names[:-keep]:
+            os.remove(os.path.join(folder, old))
 
     def validate(self, epoch, final=False):
         metrics = evaluate(self.model, self.criterion, self.valid_items, self.store, self.cfg, self.device) \

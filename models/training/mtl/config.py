@@ -19,6 +19,7 @@ TRAIN_DEFAULTS = {
     "grad_clip": 5.0,
     "patience": 6,               # epochs without validation improvement before early stopping
     "checkpoint_minutes": 10.0,  # mid-epoch checkpoint interval
+    "keep_snapshots": 0,         # >0: with every last.pt also a weights-only snapshots/step-N.pt, the newest N kept (average.py)
     "gain_db": 6.0,              # random gain +- this many dB
     "log_every": 20,
     "stats_batches": 8,          # batches used to estimate the log-mel normalisation at init

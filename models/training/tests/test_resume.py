@@ -46,13 +46,38 @@ class ResumeTests(unittest.TestCase):
         with TempDir() as first, TempDir() as second:
             train.main(["--config", os.path.join(CONFIGS, "tiny.json"), "--corpus", corpus, "--out", first,
                         "--epochs", "1", "--threads", "1"])
-            source = load_checkpoint(os.path.join(first, "best.pt"))["model"]
-            trainer = train.Trainer(tiny_config(), corpus, second, seed=5, log=lambda *_: None,
+            best = load_checkpoint(os.path.join(first, "best.pt"))
+            source = best["model"]
+            self.assertNotIn("optimizer", best)  # weights only ...
+            self.assertIn("criterion", best)      # ... but with the speaker classifier
+            messages = []
+            trainer = train.Trainer(tiny_config(), corpus, second, seed=5, log=messages.append,
                                     init_from=os.path.join(first, "best.pt"))
             own = trainer.model.state_dict()
             self.assertEqual(set(own), set(source))
             for name, tensor in source.items():
                 self.assertTrue(torch.equal(own[name], tensor), name)
+            # Same training speakers: the speaker prototypes carry over instead of restarting from random.
+            fresh = train.Trainer(tiny_config(), corpus, second, seed=5, log=lambda *_: None).criterion.state_dict()
+            carried = trainer.criterion.state_dict()
+            for name, tensor in best["criterion"].items():
+                self.assertTrue(torch.equal(carried[name], tensor), name)
+                self.assertFalse(torch.equal(fresh[name], tensor), name)
+            self.assertTrue(any("speaker classifier and task weights" in m for m in messages), messages)
+
+    def test_init_from_with_other_speakers_starts_the_speaker_classifier_fresh(self):
+        corpus = corpus_dir()
+        with TempDir() as first, TempDir() as second:
+            train.main(["--config", os.path.join(CONFIGS, "tiny.json"), "--corpus", corpus, "--out", first,
+                        "--max-steps", "1", "--threads", "1"])
+            path = os.path.join(first, "best.pt")
+            ckpt = load_checkpoint(path)
+            ckpt["inventory"] = dict(ckpt["inventory"], speakers=list(reversed(ckpt["inventory"]["speakers"])))
+            torch.save(ckpt, path)
+            messages = []
+            trainer = train.Trainer(tiny_config(), corpus, second, seed=5, log=messages.append, init_from=path)
+            self.assertFalse(torch.equal(trainer.criterion.state_dict()["aam.weight"], ckpt["criterion"]["aam.weight"]))
+            self.assertTrue(any("other training speakers" in m for m in messages), messages)
 
 
 if __name__ == "__main__":
