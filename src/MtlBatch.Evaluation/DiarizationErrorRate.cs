@@ -3,7 +3,13 @@ namespace MtlBatch.Evaluation;
 /// <summary>A labelled time interval (speaker or emotion) in seconds.</summary>
 public sealed record LabeledSpan(string Label, double Start, double End);
 
-public sealed record DerBreakdown(double Der, double Missed, double FalseAlarm, double Confusion, double ScoredSeconds);
+/// <param name="OverlapFloor">
+/// Share of the scored reference speech that is a second (third, ...) speaker talking at the same time: the DER that a
+/// system labelling one speaker per instant cannot go below (even with perfect voice activity and clustering, it misses
+/// every speaker beyond the first). Our diarizer is such a system, so DER minus this floor is what clustering and voice
+/// activity can still win.
+/// </param>
+public sealed record DerBreakdown(double Der, double Missed, double FalseAlarm, double Confusion, double ScoredSeconds, double OverlapFloor = 0);
 
 /// <summary>
 /// Diarization error rate as in NIST md-eval: (missed + false alarm + speaker confusion) / scored reference speech,
@@ -41,7 +47,7 @@ public static class DiarizationErrorRate
         }
         var mapping = BestMapping(overlap, refLabels.Length, hypLabels.Length);
 
-        double missed = 0, falseAlarm = 0, confusion = 0, total = 0;
+        double missed = 0, falseAlarm = 0, confusion = 0, total = 0, overlapped = 0;
         for (var f = 0; f < frames; f++)
         {
             if (!scored[f]) continue;
@@ -51,13 +57,14 @@ public static class DiarizationErrorRate
             for (var i = 0; i < refLabels.Length; i++)
                 if (refActive[i][f] && mapping[i] >= 0 && hypActive[mapping[i]][f]) correct++;
             total += nRef;
+            overlapped += Math.Max(0, nRef - 1);
             missed += Math.Max(0, nRef - nHyp);
             falseAlarm += Math.Max(0, nHyp - nRef);
             confusion += Math.Min(nRef, nHyp) - correct;
         }
         return total == 0
             ? new DerBreakdown(falseAlarm > 0 ? 1 : 0, 0, 0, 0, 0)
-            : new DerBreakdown((missed + falseAlarm + confusion) / total, missed / total, falseAlarm / total, confusion / total, total * Step);
+            : new DerBreakdown((missed + falseAlarm + confusion) / total, missed / total, falseAlarm / total, confusion / total, total * Step, overlapped / total);
     }
 
     private static bool[][] Activity(IReadOnlyList<LabeledSpan> spans, string[] labels, int frames)

@@ -47,7 +47,7 @@ public static class EvaluationMarkdown
         sb.AppendLine("| metric | scored on | model |");
         sb.AppendLine("| --- | --- | --- |");
         Row(sb, "DER (collar 0.25 s)", Invariant($"{r.Conversations} conv"), r.Der is null ? NotAvailable
-            : $"{P(r.Der)} (miss {P(r.DerMissed)}, FA {P(r.DerFalseAlarm)}, confusion {P(r.DerConfusion)})");
+            : $"{P(r.Der)} (miss {P(r.DerMissed)}, FA {P(r.DerFalseAlarm)}, confusion {P(r.DerConfusion)}; overlap floor {P(r.DerOverlapFloor)})");
         Row(sb, "speaker count correct", Invariant($"{r.Conversations} conv"), P(r.SpeakerCountAccuracy));
         Row(sb, "conversation WER", Invariant($"{r.TranscribedConversations} conv"), P(r.ConversationWer));
         Row(sb, "emotion timeline accuracy", Invariant($"{r.EmotionConversations} conv"), P(r.EmotionTimelineAccuracy));

@@ -111,6 +111,8 @@ public sealed record EvaluationReport : UtteranceMetrics
     [JsonPropertyOrder(1)] public double? DerMissed { get; init; }
     [JsonPropertyOrder(1)] public double? DerFalseAlarm { get; init; }
     [JsonPropertyOrder(1)] public double? DerConfusion { get; init; }
+    /// <summary>The DER no one-speaker-per-instant diarizer can beat on these references (overlapped speech beyond the first speaker; <see cref="DerBreakdown.OverlapFloor"/>).</summary>
+    [JsonPropertyOrder(1)] public double? DerOverlapFloor { get; init; }
     [JsonPropertyOrder(1)] public double? SpeakerCountAccuracy { get; init; }
     /// <summary>Conversations whose reference segments carry emotion labels.</summary>
     [JsonPropertyOrder(1)] public int EmotionConversations { get; init; }

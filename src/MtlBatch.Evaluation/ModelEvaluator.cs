@@ -139,7 +139,7 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
             // A field is reported when its values split the utterances into at least two groups.
             Groups = [.. groups.Where(g => fieldValues[g.Key.Field].Count > 1).Select(g => new GroupMetrics(g.Key.Field, g.Key.Value, g.Value.ToMetrics()))],
             Conversations = conv.Count, TranscribedConversations = conv.Transcribed, ConversationWer = conv.Transcribed == 0 ? null : conv.Wer.Value,
-            Der = der?.Der, DerMissed = der?.Missed, DerFalseAlarm = der?.FalseAlarm, DerConfusion = der?.Confusion,
+            Der = der?.Der, DerMissed = der?.Missed, DerFalseAlarm = der?.FalseAlarm, DerConfusion = der?.Confusion, DerOverlapFloor = der?.OverlapFloor,
             SpeakerCountAccuracy = conv.Count == 0 ? null : conv.CountCorrect / (double)conv.Count,
             EmotionConversations = conv.WithEmotion,
             EmotionTimelineAccuracy = conv.EmotionFrames == 0 ? null : conv.EmotionCorrect / (double)conv.EmotionFrames,
@@ -236,11 +236,11 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
     {
         public int Count, Transcribed, WithEmotion, CountCorrect;
         public long EmotionFrames, EmotionCorrect;
-        public double Missed, FalseAlarm, Confusion, Scored;
+        public double Missed, FalseAlarm, Confusion, Overlapped, Scored;
         public ErrorRate Wer { get; } = new();
 
         public DerBreakdown? Der() => Count == 0 || Scored == 0 ? null
-            : new DerBreakdown((Missed + FalseAlarm + Confusion) / Scored, Missed / Scored, FalseAlarm / Scored, Confusion / Scored, Scored);
+            : new DerBreakdown((Missed + FalseAlarm + Confusion) / Scored, Missed / Scored, FalseAlarm / Scored, Confusion / Scored, Scored, Overlapped / Scored);
     }
 
     private async Task EvaluateConversationsAsync(string corpusFolder, EvaluationOptions options, ConversationScores scores, CancellationToken ct)
@@ -269,7 +269,8 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                 [.. c.Segments.Select(s => new LabeledSpan(s.Speaker, s.Start, s.End))],
                 [.. result.Turns.Select(t => new LabeledSpan(t.Speaker, t.Start, t.End))], options.DerCollarSeconds);
             scores.Missed += der.Missed * der.ScoredSeconds; scores.FalseAlarm += der.FalseAlarm * der.ScoredSeconds;
-            scores.Confusion += der.Confusion * der.ScoredSeconds; scores.Scored += der.ScoredSeconds;
+            scores.Confusion += der.Confusion * der.ScoredSeconds; scores.Overlapped += der.OverlapFloor * der.ScoredSeconds;
+            scores.Scored += der.ScoredSeconds;
             var referenceSpeakers = c.Segments.Select(s => s.Speaker).Distinct().Count();
             if (result.Speakers.Count == referenceSpeakers) scores.CountCorrect++;
             if (c.Segments.Any(s => emotions.Contains(s.Emotion)))
@@ -285,8 +286,8 @@ public sealed class ModelEvaluator(MtlModelFactory factory, ILogger<ModelEvaluat
                     if (segment?.Label == active[0].Emotion) scores.EmotionCorrect++;
                 }
             }
-            logger.LogInformation("Conversation {Id}: {Speakers} speakers (reference {Reference}), DER {Der:P1}, words {Words}",
-                c.Id, result.Speakers.Count, referenceSpeakers, der.Der, result.Transcript.Words.Count);
+            logger.LogInformation("Conversation {Id}: {Speakers} speakers (reference {Reference}), DER {Der:P1} (overlap floor {OverlapFloor:P1}), words {Words}",
+                c.Id, result.Speakers.Count, referenceSpeakers, der.Der, der.OverlapFloor, result.Transcript.Words.Count);
         }
     }
 

@@ -105,6 +105,22 @@ public class MetricTests
         // Extra speech in the gap after the end is false alarm.
         var fa = DiarizationErrorRate.Compute(reference, [new("S1", 0, 10), new("S2", 10, 25)], collar: 0);
         Assert.Equal(0.25, fa.FalseAlarm, 2);
+        Assert.Equal(0, one.OverlapFloor, 6);
+    }
+
+    [Fact]
+    public void The_overlap_floor_is_the_speech_a_one_speaker_per_instant_system_must_miss()
+    {
+        // A talks 0-10 s, B 6-10 s over A: 14 s of reference speech, 4 s of it a second voice.
+        LabeledSpan[] reference = [new("A", 0, 10), new("B", 6, 10)];
+        var best = DiarizationErrorRate.Compute(reference, [new("S1", 0, 10)], collar: 0);
+        Assert.Equal(4.0 / 14, best.OverlapFloor, 3);
+        // Labelling A perfectly, one speaker at a time, reaches the floor and no lower.
+        Assert.Equal(best.OverlapFloor, best.Der, 3);
+        var split = DiarizationErrorRate.Compute(reference, [new("S1", 0, 6), new("S2", 6, 10)], collar: 0);
+        Assert.True(split.Der >= split.OverlapFloor - 1e-9);
+        // A system that labels the overlap with both speakers goes below it.
+        Assert.Equal(0, DiarizationErrorRate.Compute(reference, [new("S1", 0, 10), new("S2", 6, 10)], collar: 0).Der, 6);
     }
 
     [Fact]
