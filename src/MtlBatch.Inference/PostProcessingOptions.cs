@@ -82,22 +82,24 @@ public sealed class TranscriptionOptions
     /// <summary>
     /// Alpha: weight of the character LM's log-probability in the beam search (shallow fusion, see docs/inference.md,
     /// "Language model"). 0 switches the LM off. Used only when the model has a <c>.charlm</c> next to it and the beam is wider than 1.
+    /// 0.7 since mtl-small 2.5.0 (tuned together with the word LM weights below; with the character LM alone 1.0 was best for 2.0.0).
     /// </summary>
-    public double LmWeight { get; set; } = 1.0;
+    public double LmWeight { get; set; } = 0.7;
     /// <summary>Beta: bonus per character scored by the LM, which offsets the LM's per-character cost (otherwise the LM favours dropping characters).</summary>
     public double LmLengthBonus { get; set; } = 2.0;
 
     /// <summary>
     /// Weight of the word LM (<c>&lt;model&gt;.wordlm</c>) in the lexicon-constrained beam search: added times ln P(word | previous
     /// words) at each word end (docs/inference.md, "Words: lexicon and word LM"). 0 switches word decoding off (unless a custom
-    /// vocabulary is given); then the character LM alone is fused as before. Defaults (0.15, bonus 1, OOV penalty -3, both LMs)
-    /// were tuned with mtl-small 2.0.0 on the WUW and Speech Commands valid splits (`mtlbatch lm tune`); re-tune after retraining.
+    /// vocabulary is given); then the character LM alone is fused as before. Defaults (0.3, bonus 0, OOV penalty -5, character LM
+    /// 0.7 / 2, both LMs) were tuned with mtl-small 2.5.0 on the WUW and Speech Commands valid splits (`mtlbatch lm tune`, 234
+    /// configurations: dev WER 56.1 % with 2.0.0's 0.15 / 1 / -3 / 1.0, 54.0 % with these; docs/inference.md); re-tune after retraining.
     /// </summary>
-    public double WordLmWeight { get; set; } = 0.15;
+    public double WordLmWeight { get; set; } = 0.3;
     /// <summary>Bonus per decoded word (offsets the word LM's per-word cost, which would otherwise favour dropping words).</summary>
-    public double WordInsertionBonus { get; set; } = 1.0;
+    public double WordInsertionBonus { get; set; } = 0.0;
     /// <summary>Added once to a word that is not in the lexicon (spelled by the character LM instead): how reluctantly unknown words come out.</summary>
-    public double OovPenalty { get; set; } = -3.0;
+    public double OovPenalty { get; set; } = -5.0;
     /// <summary>
     /// With word decoding: also score the letters of vocabulary words with the character LM (both LMs), not only unknown
     /// words. On by default: on the development sets (docs/inference.md) the word LM alone with the character LM only for
@@ -126,10 +128,11 @@ public sealed class TranscriptionOptions
     /// <summary>
     /// Calibration (Platt scaling) of the raw confidence c: sigmoid(slope * logit(c) + intercept). Fitted on the WUW and Speech
     /// Commands valid splits with <c>mtlbatch eval --confidence-slope 1 --confidence-intercept 0</c>, which prints the fit; 1 and 0
-    /// leave confidences raw (mtl-small 2.1.0, word gap 2 s: dev raw ECE 8.0 %; test 8.8 % raw, 6.8 % calibrated). Re-fit after retraining.
+    /// leave confidences raw (mtl-small 2.5.0 with the decoder defaults above, fitted on 989 dev words: dev raw ECE 9.5 %; 2.1.0's
+    /// fit was 1.299 / -0.208). Re-fit after retraining.
     /// </summary>
-    public double ConfidenceSlope { get; set; } = 1.299;
-    public double ConfidenceIntercept { get; set; } = -0.208;
+    public double ConfidenceSlope { get; set; } = 1.307;
+    public double ConfidenceIntercept { get; set; } = -0.340;
     /// <summary>How long after a word's last character the beam is read for its confidence.</summary>
     public double ConfidenceDelaySeconds { get; set; } = 0.2;
 
