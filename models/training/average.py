@@ -25,7 +25,7 @@ def average_checkpoints(paths):
         raise ValueError("no checkpoints to average")
     first = load_checkpoint(paths[0])
     sums = {k: v.detach().double().clone() if v.is_floating_point() else v.clone() for k, v in first["model"].items()}
-    last = first
+    last, steps = first, [first.get("state", {}).get("step")]
     for path in paths[1:]:
         ckpt = load_checkpoint(path)
         if ckpt["inventory"] != first["inventory"]:
@@ -43,10 +43,12 @@ def average_checkpoints(paths):
             else:
                 sums[k] = v.clone()
         last = ckpt
+        steps.append(ckpt.get("state", {}).get("step"))
     n = len(paths)
     averaged = {k: (v / n).to(first["model"][k].dtype) if v.is_floating_point() else v for k, v in sums.items()}
     state = dict(last.get("state", {}))
     state["averaged_from"] = [os.path.basename(p) for p in paths]
+    state["averaged_steps"] = steps
     return {"config": last["config"], "inventory": first["inventory"], "seed": last.get("seed", 0),
             "model": averaged, "state": state}
 
@@ -62,8 +64,7 @@ def main(argv=None):
         print(f"average.py: {e}", file=sys.stderr)
         return 2
     save_checkpoint(args.out, averaged)
-    steps = [load_checkpoint(c).get("state", {}).get("step") for c in args.checkpoints]
-    print(f"averaged {len(args.checkpoints)} checkpoints (steps {steps}) into {args.out}")
+    print(f"averaged {len(args.checkpoints)} checkpoints (steps {averaged['state']['averaged_steps']}) into {args.out}")
     return 0
 
 

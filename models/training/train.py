@@ -228,25 +228,21 @@ class Trainer:
             f.write(json.dumps(record) + "\n")
 
     def save(self, name, full=True):
-        state = {"config": self.cfg, "inventory": self.inventory, "seed": self.seed,
-                 "model": self.model.state_dict(), "state": dict(self.state)}
         # The criterion (speaker prototypes, task weights: ~0.6 MB) is in weights-only checkpoints too, so a fine-tune
         # from best.pt or models/checkpoints/*.pt keeps the speaker classifier (_init_from).
-        state["criterion"] = self.criterion.state_dict()
-        if full:
-            state["optimizer"] = self.optimizer.state_dict()
-        save_checkpoint(os.path.join(self.out, name), state)
+        weights = {"config": self.cfg, "inventory": self.inventory, "seed": self.seed,
+                   "model": self.model.state_dict(), "criterion": self.criterion.state_dict(), "state": dict(self.state)}
+        save_checkpoint(os.path.join(self.out, name),
+                        dict(weights, optimizer=self.optimizer.state_dict()) if full else weights)
         keep = int(self.cfg["train"].get("keep_snapshots", 0))
         if name == "last.pt" and keep > 0:
-            self._snapshot(keep)
+            self._snapshot(weights, keep)
 
-    def _snapshot(self, keep):
-        """Weights-only copy of this step's model for checkpoint averaging (average.py); the newest `keep` are kept."""
+    def _snapshot(self, weights, keep):
+        """Weights-only copy of this step's checkpoint for averaging (average.py); the newest `keep` are kept."""
         folder = os.path.join(self.out, "snapshots")
         os.makedirs(folder, exist_ok=True)
-        save_checkpoint(os.path.join(folder, f"step-{self.state['step']:07d}.pt"),
-                        {"config": self.cfg, "inventory": self.inventory, "seed": self.seed,
-                         "model": self.model.state_dict(), "state": dict(self.state)})
+        save_checkpoint(os.path.join(folder, f"step-{self.state['step']:07d}.pt"), weights)
         names = sorted(n for n in os.listdir(folder) if n.startswith("step-") and n.endswith(".pt"))
         for old in names[:-keep]:
             os.remove(os.path.join(folder, old))
