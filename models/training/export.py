@@ -23,22 +23,22 @@ import torch  # noqa: E402
 
 from mtl.checkpoint import build_model, load_checkpoint  # noqa: E402
 from mtl.config import enabled_tasks, load_config  # noqa: E402
-from mtl.model import ExportWrapper, OUTPUT_NAMES  # noqa: E402
+from mtl.model import ExportWrapper  # noqa: E402
 
 OPSET = 17
 PARITY_TOLERANCE = 1e-3
 
 
-def dynamic_axes():
+def dynamic_axes(output_names):
     axes = {"audio": {0: "batch", 1: "samples"}}
-    for name in OUTPUT_NAMES:
+    for name in output_names:
         # CTC outputs run at 2T (20 ms), the rest at T (40 ms): different symbolic names, so no runtime
         # assumes they are equal.
         axes[name] = {0: "batch", 1: "ctc_time" if name.endswith("logprobs") else "time"}
     return axes
 
 
-def metadata(cfg, inventory, name, version, card):
+def metadata(cfg, inventory, name, version, card, extra_tasks=()):
     return {
         "mtl.name": name,
         "mtl.version": version,
@@ -49,7 +49,7 @@ def metadata(cfg, inventory, name, version, card):
         "mtl.phonemes": json.dumps(inventory["phonemes"], ensure_ascii=False),
         "mtl.emotions": json.dumps(inventory["emotions"], ensure_ascii=False),
         "mtl.speaker_dim": str(cfg["model"]["speaker_dim"]),
-        "mtl.tasks": json.dumps(enabled_tasks(cfg)),
+        "mtl.tasks": json.dumps(enabled_tasks(cfg) + list(extra_tasks)),
         "mtl.training_card": card,
     }
 
@@ -61,11 +61,12 @@ def export_onnx(model, cfg, inventory, out_path, name, version, card):
     example = torch.randn(1, 16000, generator=torch.Generator().manual_seed(0)) * 0.1
     os.makedirs(os.path.dirname(os.path.abspath(out_path)) or ".", exist_ok=True)
     with torch.no_grad():
-        torch.onnx.export(wrapper, (example,), out_path, input_names=["audio"], output_names=OUTPUT_NAMES,
-                          dynamic_axes=dynamic_axes(), opset_version=OPSET, do_constant_folding=True)
+        torch.onnx.export(wrapper, (example,), out_path, input_names=["audio"], output_names=model.output_names,
+                          dynamic_axes=dynamic_axes(model.output_names), opset_version=OPSET, do_constant_folding=True)
     proto = onnx.load(out_path)
     del proto.metadata_props[:]
-    for key, value in metadata(cfg, inventory, name, version, card).items():
+    extra = ["overlap"] if model.overlap_head is not None else []
+    for key, value in metadata(cfg, inventory, name, version, card, extra).items():
         entry = proto.metadata_props.add()
         entry.key = key
         entry.value = value
@@ -99,9 +100,9 @@ def write_parity(model, onnx_path, out_path):
             cases.append({
                 "name": case_name,
                 "input": {"name": "audio", "shape": list(audio.shape), "data": _floats(audio)},
-                "outputs": {n: {"shape": list(o.shape), "data": _floats(o.numpy())} for n, o in zip(OUTPUT_NAMES, outs)},
+                "outputs": {n: {"shape": list(o.shape), "data": _floats(o.numpy())} for n, o in zip(model.output_names, outs)},
             })
-    doc = {"model": os.path.basename(onnx_path), "tolerance": PARITY_TOLERANCE, "outputNames": OUTPUT_NAMES,
+    doc = {"model": os.path.basename(onnx_path), "tolerance": PARITY_TOLERANCE, "outputNames": model.output_names,
            "cases": cases}
     with open(out_path, "w", encoding="utf-8") as f:
         json.dump(doc, f, separators=(",", ":"))

@@ -18,6 +18,11 @@ public static class ModelContract
     public const string EmotionLogits = "emotion_logits";
     /// <summary>[B, T] per-frame voice-activity logits.</summary>
     public const string VadLogits = "vad_logits";
+    /// <summary>
+    /// Optional [B, T] per-frame logits that two or more people speak at once (a head added by
+    /// models/training/train_overlap.py). A model without it is diarized one speaker per instant.
+    /// </summary>
+    public const string OverlapLogits = "overlap_logits";
 
     public static class MetadataKeys
     {

@@ -34,7 +34,7 @@ internal sealed record ChannelAnalysis(
 
         var speech = VoiceActivityDetector.Detect(pass.SpeechProbability, shift, post.Vad);
         var diarization = new Diarizer(post.Diarization).Diarize(pass.SpeakerWindows, pass.FrameCount, speech, shift,
-            options.MinSpeakers, options.MaxSpeakers, fixedSpeaker);
+            options.MinSpeakers, options.MaxSpeakers, fixedSpeaker, pass.OverlapProbability);
         string? Name(int speaker) => speaker >= 0 ? diarization.SpeakerNames[speaker] : null;
 
         // Redaction first: the removed words never reach a word, turn, caption or phoneme of the result.
@@ -76,6 +76,7 @@ internal sealed record ChannelAnalysis(
 
         var voicedPerSpeaker = new int[diarization.SpeakerNames.Count];
         foreach (var s in diarization.FrameSpeaker) if (s >= 0) voicedPerSpeaker[s]++;
+        foreach (var s in diarization.SecondSpeaker ?? []) if (s >= 0) voicedPerSpeaker[s]++;
         var speakers = diarization.SpeakerNames.Select((name, i) => new SpeakerSummary { Id = name, TotalSeconds = Math.Round(voicedPerSpeaker[i] * shift, 2) }).ToList();
 
         var timeline = new EmotionTimelineBuilder(post.Emotion).Build(pass.EmotionProbabilities, model.Emotions, speech, diarization, shift)

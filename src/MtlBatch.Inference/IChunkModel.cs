@@ -38,6 +38,8 @@ internal sealed class ChunkFrames
     public required float[] EmotionLogits { get; init; }
     /// <summary>[Frames] logits.</summary>
     public required float[] VadLogits { get; init; }
+    /// <summary>[Frames] overlapped-speech logits, or null when the model has no such output.</summary>
+    public float[]? OverlapLogits { get; init; }
 
     public ReadOnlySpan<float> CharRow(int frame) => CharLogProbs.AsSpan(frame * CharVocab, CharVocab);
     public ReadOnlySpan<float> PhoneRow(int frame) => PhoneLogProbs.AsSpan(frame * PhoneVocab, PhoneVocab);

@@ -20,6 +20,8 @@ public sealed record ModelDescription
     public required IReadOnlyList<string> Emotions { get; init; }
     public int SpeakerDim { get; init; }
     public string? TrainingCard { get; init; }
+    /// <summary>The model has the optional <see cref="ModelContract.OverlapLogits"/> output (overlapped-speech detection).</summary>
+    public bool HasOverlap { get; init; }
 
     public ModelInfo ToModelInfo() => new() { Name = Name, Version = Version, Sha256 = Sha256 };
 

@@ -15,10 +15,12 @@ namespace MtlBatch.Inference;
 internal sealed class MtlModel : IChunkModel, IDisposable
 {
     private static readonly string[] InputNames = [ModelContract.AudioInput];
-    private static readonly string[] OutputNames =
+    private static readonly string[] ContractOutputs =
         [ModelContract.CharLogProbs, ModelContract.PhoneLogProbs, ModelContract.SpeakerFrames, ModelContract.EmotionLogits, ModelContract.VadLogits];
+    private static readonly string[] ContractOutputsWithOverlap = [.. ContractOutputs, ModelContract.OverlapLogits];
 
     private readonly InferenceSession _session;
+    private readonly string[] _outputNames;
 
     internal MtlModel(InferenceSession session, ModelDescription description, string device, string deviceReason)
     {
@@ -26,6 +28,7 @@ internal sealed class MtlModel : IChunkModel, IDisposable
         Description = description;
         Device = device;
         DeviceReason = deviceReason;
+        _outputNames = description.HasOverlap ? ContractOutputsWithOverlap : ContractOutputs;
     }
 
     public ModelDescription Description { get; }
@@ -47,7 +50,7 @@ internal sealed class MtlModel : IChunkModel, IDisposable
         using var runOptions = new RunOptions();
         // ONNX Runtime cannot observe a CancellationToken; a registered terminate flag stops a long Run early.
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
-        using var outputs = _session.Run(runOptions, InputNames, [input], OutputNames);
+        using var outputs = _session.Run(runOptions, InputNames, [input], _outputNames);
         cancellationToken.ThrowIfCancellationRequested();
 
         var chars = outputs[0]; var phones = outputs[1]; var speaker = outputs[2]; var emotion = outputs[3]; var vad = outputs[4];
@@ -56,9 +59,11 @@ internal sealed class MtlModel : IChunkModel, IDisposable
         var speakerShape = speaker.GetTensorTypeAndShape().Shape; // [B, T, E]
         var emotionShape = emotion.GetTensorTypeAndShape().Shape; // [B, T, K]
         var vadShape = vad.GetTensorTypeAndShape().Shape;        // [B, T]
+        var overlap = _outputNames.Length > ContractOutputs.Length ? outputs[5] : null;
         int tc = (int)charShape[1], vc = (int)charShape[2], vp = (int)phoneShape[2];
         int t = (int)speakerShape[1], e = (int)speakerShape[2], k = (int)emotionShape[2];
-        if (charShape[0] != batchSize || phoneShape[1] != tc || emotionShape[1] != t || vadShape[1] != t)
+        if (charShape[0] != batchSize || phoneShape[1] != tc || emotionShape[1] != t || vadShape[1] != t
+            || (overlap is not null && overlap.GetTensorTypeAndShape().Shape[1] != t))
             throw new InvalidDataException($"Model output shapes do not follow the contract: chars {Fmt(charShape)}, phones {Fmt(phoneShape)}, speaker {Fmt(speakerShape)}, emotion {Fmt(emotionShape)}, vad {Fmt(vadShape)}.");
 
         var result = new ChunkFrames[batchSize];
@@ -72,6 +77,7 @@ internal sealed class MtlModel : IChunkModel, IDisposable
                 SpeakerFrames = Slice(speaker, b, t * e),
                 EmotionLogits = Slice(emotion, b, t * k),
                 VadLogits = Slice(vad, b, t),
+                OverlapLogits = overlap is null ? null : Slice(overlap, b, t),
             };
         }
         return result;
@@ -105,6 +111,7 @@ internal sealed class MtlModel : IChunkModel, IDisposable
             Emotions = Array(Get(ModelContract.MetadataKeys.Emotions), ModelContract.MetadataKeys.Emotions),
             SpeakerDim = int.TryParse(Opt(ModelContract.MetadataKeys.SpeakerEmbeddingDim), out var dim) ? dim : 0,
             TrainingCard = Opt(ModelContract.MetadataKeys.TrainingCard),
+            HasOverlap = session.OutputMetadata.ContainsKey(ModelContract.OverlapLogits),
         };
         description.Validate();
         return description;

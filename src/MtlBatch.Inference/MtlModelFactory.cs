@@ -164,6 +164,7 @@ public sealed class MtlModelFactory : IDisposable
     private SpeechAnalyzer CreateAnalyzerCore(PostProcessingOptions postProcessing, IChunkModel? network = null)
     {
         postProcessing.Transcription.Validate();
+        postProcessing.Diarization.Validate();
         return new(network ?? Model, postProcessing, _loggerFactory.CreateLogger<SpeechAnalyzer>(), CreateScorer(postProcessing.Transcription));
     }
 

@@ -39,7 +39,7 @@ public static class PipelineServiceCollectionExtensions
         services.AddOptions<RecordingFeatureOptions>().Bind(configuration.GetSection(RecordingFeatureOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RecordingFeatureOptions>, RecordingFeatureOptionsValidator>());
         services.AddOptions<PostProcessingOptions>().Bind(configuration.GetSection(PostProcessingOptions.SectionName))
-            .Validate(o => { o.Transcription.Validate(); return true; }).ValidateOnStart();
+            .Validate(o => { o.Transcription.Validate(); o.Diarization.Validate(); return true; }).ValidateOnStart();
         // Voiceprints (docs/voiceprints.md): one section for the store switch and the identification threshold.
         services.AddOptions<VoiceprintStoreOptions>().Bind(configuration.GetSection(VoiceprintStoreOptions.SectionName)).ValidateOnStart();
         services.AddOptions<VoiceIdentificationOptions>().Bind(configuration.GetSection(VoiceIdentificationOptions.SectionName)).ValidateOnStart();

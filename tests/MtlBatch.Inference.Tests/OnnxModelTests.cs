@@ -26,6 +26,9 @@ public class OnnxModelTests
             var audio = input.GetProperty("data").EnumerateArray().Select(x => x.GetSingle()).ToArray();
             var outputs = factory.Model.Run(audio, shape[0], shape[1], CancellationToken.None);
 
+            // A model has the optional overlap output exactly when its parity reference (the PyTorch model) has it.
+            Assert.Equal(c.GetProperty("outputs").TryGetProperty(ModelContract.OverlapLogits, out _), factory.Model.Description.HasOverlap);
+            Assert.All(outputs, o => Assert.Equal(factory.Model.Description.HasOverlap, o.OverlapLogits is not null));
             foreach (var head in c.GetProperty("outputs").EnumerateObject())
             {
                 var expectedShape = head.Value.GetProperty("shape").EnumerateArray().Select(x => x.GetInt32()).ToArray();
@@ -37,6 +40,7 @@ public class OnnxModelTests
                     ModelContract.SpeakerFrames => (new[] { outputs.Count, outputs[0].Frames, outputs[0].SpeakerDim }, outputs.SelectMany(o => o.SpeakerFrames)),
                     ModelContract.EmotionLogits => (new[] { outputs.Count, outputs[0].Frames, outputs[0].EmotionCount }, outputs.SelectMany(o => o.EmotionLogits)),
                     ModelContract.VadLogits => (new[] { outputs.Count, outputs[0].Frames }, outputs.SelectMany(o => o.VadLogits)),
+                    ModelContract.OverlapLogits => (new[] { outputs.Count, outputs[0].Frames }, outputs.SelectMany(o => o.OverlapLogits ?? [])),
                     _ => throw new InvalidDataException("Unknown head " + head.Name),
                 };
                 Assert.Equal(expectedShape, actualShape);

@@ -102,6 +102,91 @@ public class DiarizationTests
         Assert.Equal(250, diarization.Turns[2].StartFrame);
         Assert.Equal(-1, diarization.FrameSpeaker[220]);
     }
+
+    // Voice 0 for 4 s, then voice 1 for 10 s, no pause; the callers mark frames of overlap.
+    private static (Diarization Diarization, int Frames) TalkOver(float[]? overlap, DiarizationOptions options)
+    {
+        var voices = new[] { new float[] { 1, 0, 0 }, new float[] { 0, 1, 0 } };
+        int[] script = [.. Enumerable.Repeat(0, 100), .. Enumerable.Repeat(1, 250)];
+        var pooler = new SpeakerWindowPooler(3, 0.04, options, speechOnset: 0.5);
+        foreach (var s in script) pooler.Add(voices[s], 0.9f);
+        pooler.Complete();
+        return (new Diarizer(options).Diarize(pooler.Windows, script.Length, [new(0, script.Length)], 0.04, 1, 6, overlapProbability: overlap),
+            script.Length);
+    }
+
+    private static float[] OverlapAt(int frames, params (int Start, int End)[] runs)
+    {
+        var p = Enumerable.Repeat(0.05f, frames).ToArray();
+        foreach (var (a, b) in runs) for (var f = a; f < b; f++) p[f] = 0.9f;
+        return p;
+    }
+
+    [Fact]
+    public void Overlapped_frames_get_the_nearest_other_speaker_as_a_second_voice()
+    {
+        var options = new DiarizationOptions();
+        var (without, frames) = TalkOver(null, options);
+        var (with, _) = TalkOver(OverlapAt(frames, (90, 110), (200, 205)), options);
+
+        Assert.Null(without.SecondSpeaker);
+        Assert.Equal(2, without.Turns.Count);
+        Assert.Equal(without.FrameSpeaker, with.FrameSpeaker);   // the first voice of every frame is unchanged
+        var second = with.SecondSpeaker!;
+        for (var f = 90; f < 110; f++)
+        {
+            Assert.NotEqual(-1, second[f]);
+            Assert.NotEqual(with.FrameSpeaker[f], second[f]);    // the other of the two speakers, on each side of the change
+        }
+        // 200-205 is 0.2 s (the minimum run) inside S2's turn, 4 s after S1 stopped: S1, the nearest other voice, speaks there too.
+        Assert.All(Enumerable.Range(200, 5), f => Assert.Equal(0, second[f]));
+        Assert.All(Enumerable.Range(0, 90).Concat(Enumerable.Range(110, 90)).Concat(Enumerable.Range(205, 145)), f => Assert.Equal(-1, second[f]));
+
+        // S1's turn now reaches into S2's (extended over the overlap after the change), S2's starts earlier, and the
+        // interjection at 200 is a turn of S1 of its own (too far from S1's other turn to join it).
+        Assert.Equal(3, with.Turns.Count);
+        var s1 = with.Turns.Where(t => t.Speaker == 0).ToList();
+        var s2 = with.Turns.Single(t => t.Speaker == 1);
+        Assert.True(s1[0].EndFrame > s2.StartFrame);
+        Assert.Equal((200, 205), (s1[1].StartFrame, s1[1].EndFrame));
+        Assert.True(with.Turns.Zip(with.Turns.Skip(1)).All(p => p.First.StartFrame <= p.Second.StartFrame));
+    }
+
+    [Fact]
+    public void Short_overlap_runs_and_a_threshold_above_one_leave_one_voice_per_frame()
+    {
+        var (shortRun, frames) = TalkOver(OverlapAt(350, (200, 204)), new DiarizationOptions());
+        Assert.All(shortRun.SecondSpeaker!, s => Assert.Equal(-1, s));   // 0.16 s < MinOverlapSeconds
+        Assert.Equal(2, shortRun.Turns.Count);
+
+        var (off, _) = TalkOver(OverlapAt(frames, (90, 110)), new DiarizationOptions { OverlapThreshold = 1.01 });
+        Assert.Null(off.SecondSpeaker);
+        Assert.Equal(2, off.Turns.Count);
+    }
+
+    [Fact]
+    public void One_speaker_has_no_second_voice_to_give()
+    {
+        var options = new DiarizationOptions();
+        var pooler = new SpeakerWindowPooler(3, 0.04, options, speechOnset: 0.5);
+        for (var f = 0; f < 200; f++) pooler.Add([1f, 0, 0], 0.9f);
+        pooler.Complete();
+        var d = new Diarizer(options).Diarize(pooler.Windows, 200, [new(0, 200)], 0.04, 1, 6, overlapProbability: OverlapAt(200, (50, 100)));
+        Assert.Single(d.SpeakerNames);
+        Assert.Null(d.SecondSpeaker);
+        Assert.Single(d.Turns);
+    }
+
+    [Theory]
+    [InlineData(-0.1, 0.2, 5.0)]
+    [InlineData(0.5, -1, 5.0)]
+    [InlineData(0.5, 0.2, 0)]
+    public void Invalid_overlap_settings_are_named(double threshold, double minSeconds, double searchSeconds)
+    {
+        var options = new DiarizationOptions { OverlapThreshold = threshold, MinOverlapSeconds = minSeconds, OverlapSearchSeconds = searchSeconds };
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
+        Assert.Contains("Analysis:PostProcessing:Diarization:", ex.Message, StringComparison.Ordinal);
+    }
 }
 
 public class VoiceActivityTests

@@ -6,8 +6,9 @@ namespace MtlBatch.Inference.Tests;
 /// chunk edge that has no acoustic context get garbage letters, as a real model would produce errors there: only a stitcher
 /// that keeps chunk centres returns a clean transcript.
 /// </summary>
+/// <param name="overlapScript">When set, the model has the optional overlap output: true = two voices at that frame.</param>
 internal sealed class ScriptedModel(int[] charScript, Func<long, (int Speaker, bool Speech, int Emotion)> frameScript, long totalFrames,
-    double edgeGarbageSeconds = 0.3) : IChunkModel
+    double edgeGarbageSeconds = 0.3, Func<long, bool>? overlapScript = null) : IChunkModel
 {
     public static readonly float[][] Voices = [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]];
     private int _calls;
@@ -16,6 +17,7 @@ internal sealed class ScriptedModel(int[] charScript, Func<long, (int Speaker, b
     {
         Name = "scripted", Version = "0", Sha256 = new string('0', 64), SampleRate = 16000, FrameShift = 0.04, CtcFrameShift = 0.02,
         Chars = Synthetic.Chars, Phonemes = ["<blank>", "p"], Emotions = ["neutral", "happy", "sad", "angry"], SpeakerDim = 4,
+        HasOverlap = overlapScript is not null,
     };
 
     public string Device => "cpu";
@@ -48,6 +50,7 @@ internal sealed class ScriptedModel(int[] charScript, Func<long, (int Speaker, b
             var speaker = new float[frames * 4];
             var emotion = new float[frames * 4];
             var vad = new float[frames];
+            var overlap = overlapScript is null ? null : new float[frames];
             for (var j = 0; j < frames; j++)
             {
                 var sample = j * 640;
@@ -67,11 +70,13 @@ internal sealed class ScriptedModel(int[] charScript, Func<long, (int Speaker, b
                 Voices[who].CopyTo(speaker.AsSpan(j * 4, 4));
                 emotion[j * 4 + mood] = 3;
                 vad[j] = speech ? 4 : -4;
+                if (overlap is not null) overlap[j] = real && overlapScript!(global) ? 4 : -4;
             }
             result.Add(new ChunkFrames
             {
                 CtcFrames = 2 * frames, CharVocab = vocab, PhoneVocab = 2, Frames = frames, SpeakerDim = 4, EmotionCount = 4,
                 CharLogProbs = chars, PhoneLogProbs = phones, SpeakerFrames = speaker, EmotionLogits = emotion, VadLogits = vad,
+                OverlapLogits = overlap,
             });
         }
         return result;

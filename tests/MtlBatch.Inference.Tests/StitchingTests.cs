@@ -150,6 +150,33 @@ public class StitchingTests
         Assert.NotEmpty(result.VoiceActivity);
         Assert.All(result.VoiceActivity, v => Assert.True(v.End > v.Start));
     }
+
+    [Fact]
+    public async Task Overlapped_speech_from_the_model_gives_both_speakers_a_turn_there()
+    {
+        // The same conversation, all of it voiced, with the model reporting two voices from 9.2 s to 10.8 s (frames 230-270)
+        // around the change at 10 s; the words keep their one speaker.
+        var (_, emissions, samples) = Conversation();
+        var analyzer = (Func<long, bool>? overlap) => new SpeechAnalyzer(
+            new ScriptedModel(emissions, f => (f < 250 ? 2 : 0, true, 0), samples / 640 + 1, overlapScript: overlap), new PostProcessingOptions());
+        var options = new AnalysisOptions { ChunkSeconds = 4, ChunkOverlapSeconds = 1, BatchSize = 2, BeamWidth = 4 };
+        async Task<AnalysisResult> Run(Func<long, bool>? overlap) => await analyzer(overlap)
+            .AnalyzeAsync(Blocks(ScriptedModel.Audio(samples), 16000), Recording(samples), options, null, CancellationToken.None);
+
+        var single = await Run(null);
+        var both = await Run(f => f is >= 230 and < 270);
+
+        Assert.Equal(["S1", "S2"], single.Turns.Select(t => t.Speaker));
+        Assert.True(single.Turns[0].End <= single.Turns[1].Start);
+        Assert.Equal(["S1", "S2"], both.Turns.Select(t => t.Speaker));
+        var (s1, s2) = (both.Turns[0], both.Turns[1]);
+        Assert.True(s1.End > s2.Start + 1.0, $"S1 {s1.Start}-{s1.End}, S2 {s2.Start}-{s2.End}: the turns overlap by the 1.6 s of two voices");
+        Assert.InRange(s2.Start, 9.1, 9.4);
+        Assert.InRange(s1.End, 10.6, 10.9);
+        Assert.Equal(single.Transcript.Words.Select(w => (w.Text, w.Speaker)), both.Transcript.Words.Select(w => (w.Text, w.Speaker)));
+        Assert.True(both.Analytics!.OverlapSeconds > 1.0, $"overlap {both.Analytics.OverlapSeconds} s");
+        Assert.Equal(single.Speakers.Sum(s => s.TotalSeconds) + 1.6, both.Speakers.Sum(s => s.TotalSeconds), 1);
+    }
 }
 
 public class StreamingApiTests

@@ -6,6 +6,7 @@ Output names and layouts follow src/MtlBatch.Core/ModelContract.cs:
   speaker_frames [B, T, E]    span embedding = L2-normalised mean over the span's frames
   emotion_logits [B, T, K]
   vad_logits     [B, T]
+  overlap_logits [B, T]      optional (model.overlap_head > 0): two or more voices at once
 with T = ceil(F / 4), F = 1 + N // 160, frame j centred at j * 40 ms.
 
 The transformer layer is written out (rather than nn.TransformerEncoder) because torch 1.13's eval-mode
@@ -20,6 +21,7 @@ import torch.nn as nn
 from .frontend import LogMelFrontend, spec_augment, num_frames
 
 OUTPUT_NAMES = ["char_logprobs", "phone_logprobs", "speaker_frames", "emotion_logits", "vad_logits"]
+OVERLAP_OUTPUT = "overlap_logits"
 TASKS = ["char", "phone", "speaker", "emotion", "vad"]
 
 MODEL_DEFAULTS = {
@@ -36,6 +38,7 @@ MODEL_DEFAULTS = {
     "phone_layer": None,  # 1-based layer whose output feeds the phoneme head; default n_layers // 2
     "speaker_dim": 128,
     "speaker_hidden": 0,  # >0: a small MLP before the speaker projection
+    "overlap_head": 0,    # >0: channels of the overlapped-speech head (train_overlap.py); 0 = no such output
     "spec_augment": {"freq_masks": 2, "freq_width": 10, "time_masks": 2, "time_width_frac": 0.05,
                      "max_time_width": 20},
 }
@@ -160,6 +163,21 @@ class CtcHead(nn.Module):
         return torch.log_softmax(y, dim=-1)
 
 
+class OverlapHead(nn.Module):
+    """Per-frame logit that two or more people speak at once. A short temporal conv (5 frames = 200 ms) over the final
+    encoder features: overlap shows in how a frame's features change, not only in the frame itself. Trained on a
+    frozen encoder (train_overlap.py), so adding it leaves every other output unchanged."""
+
+    def __init__(self, d, channels, kernel=5):
+        super().__init__()
+        self.conv = nn.Conv1d(d, channels, kernel, padding=kernel // 2)
+        self.act = Gelu()
+        self.proj = nn.Conv1d(channels, 1, 1)
+
+    def forward(self, x):
+        return self.proj(self.act(self.conv(x.transpose(1, 2)))).squeeze(1)
+
+
 class MtlModel(nn.Module):
     def __init__(self, cfg, n_chars, n_phones, n_emotions):
         super().__init__()
@@ -184,9 +202,14 @@ class MtlModel(nn.Module):
             self.speaker_head = nn.Linear(d, cfg["speaker_dim"])
         self.emotion_head = nn.Linear(d, n_emotions)
         self.vad_head = nn.Linear(d, 1)
+        self.overlap_head = OverlapHead(d, cfg["overlap_head"]) if cfg["overlap_head"] > 0 else None
 
-    def forward(self, audio, lengths=None):
-        """audio [B, N]; lengths [B] samples (training/validation with padded batches) or None (export)."""
+    @property
+    def output_names(self):
+        return OUTPUT_NAMES + ([OVERLAP_OUTPUT] if self.overlap_head is not None else [])
+
+    def encode(self, audio, lengths=None):
+        """Final (layer-normed) and phone-layer encoder features and the padding mask (True = padding)."""
         feats = self.frontend(audio)
         frame_counts = None
         if lengths is not None:
@@ -209,8 +232,12 @@ class MtlModel(nn.Module):
             x = layer(x, mask)
             if i + 1 == self.phone_layer:
                 mid = x
-        x = self.final_ln(x)
-        return {
+        return self.final_ln(x), mid, mask
+
+    def forward(self, audio, lengths=None):
+        """audio [B, N]; lengths [B] samples (training/validation with padded batches) or None (export)."""
+        x, mid, mask = self.encode(audio, lengths)
+        out = {
             "char_logprobs": self.char_head(x),
             "phone_logprobs": self.phone_head(mid),
             "speaker_frames": self.speaker_head(x),
@@ -218,10 +245,13 @@ class MtlModel(nn.Module):
             "vad_logits": self.vad_head(x).squeeze(-1),
             "padding_mask": mask,
         }
+        if self.overlap_head is not None:
+            out[OVERLAP_OUTPUT] = self.overlap_head(x)
+        return out
 
 
 class ExportWrapper(nn.Module):
-    """audio -> the five contract outputs as a tuple, no lengths (C# feeds equal-length chunks)."""
+    """audio -> the contract outputs (model.output_names) as a tuple, no lengths (C# feeds equal-length chunks)."""
 
     def __init__(self, model):
         super().__init__()
@@ -229,7 +259,7 @@ class ExportWrapper(nn.Module):
 
     def forward(self, audio):
         out = self.model(audio)
-        return tuple(out[name] for name in OUTPUT_NAMES)
+        return tuple(out[name] for name in self.model.output_names)
 
 
 def count_parameters(module):

@@ -89,6 +89,7 @@ public sealed class AnalyzeCommand : ICliCommand
             if (options.ChannelRoles.Count > 0 && options.Channels != ChannelMode.Split)
                 throw new ArgumentOutOfRangeException("--channel-roles", string.Join(',', options.ChannelRoles), "needs --channels split");
             postProcessing.Transcription.Validate();
+            postProcessing.Diarization.Validate();
             identification.Validate();
         }
         catch (ArgumentOutOfRangeException ex)

@@ -3,8 +3,11 @@ namespace MtlBatch.Inference.PostProcessing;
 /// <summary>A speaker turn over frames [StartFrame, EndFrame); <see cref="Speaker"/> indexes <see cref="Diarization.SpeakerNames"/>.</summary>
 internal readonly record struct FrameTurn(int Speaker, int StartFrame, int EndFrame);
 
-/// <summary>Who speaks when, per frame (-1 = nobody) and as turns.</summary>
-internal sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> SpeakerNames, IReadOnlyList<FrameTurn> Turns)
+/// <summary>
+/// Who speaks when, per frame (-1 = nobody) and as turns. <see cref="SecondSpeaker"/> is the other voice on frames of
+/// overlapped speech (-1 elsewhere; null when overlap was not detected); turns of different speakers may then overlap.
+/// </summary>
+internal sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> SpeakerNames, IReadOnlyList<FrameTurn> Turns, int[]? SecondSpeaker = null)
 {
     /// <summary>Speaker at a frame, or of the nearest voiced frame when it is silent (words sometimes fall just outside voice activity).</summary>
     public int SpeakerNear(int frame)
@@ -26,11 +29,15 @@ internal sealed record Diarization(int[] FrameSpeaker, IReadOnlyList<string> Spe
 /// (<see cref="SpeakerClusterer"/>), every voiced frame takes the label of the nearest clustered window, labels are renamed
 /// S1..Sn by first appearance, and turns are maximal runs of one speaker with short pauses bridged. Turns come from voiced
 /// frames, so speech without decoded words still has its turn.
+/// With an overlap probability per frame (models with the overlap output), voiced frames at or above
+/// <see cref="DiarizationOptions.OverlapThreshold"/> also get a second speaker: the nearest other speaker in time, since in
+/// conversation people talk over the one who speaks just before or after them (Otterson and Ostendorf 2007). Their turn is
+/// extended over the overlap, or a turn of its own is added.
 /// </summary>
 internal sealed class Diarizer(DiarizationOptions options)
 {
     public Diarization Diarize(IReadOnlyList<SpeakerWindow> windows, int frameCount, IReadOnlyList<FrameRange> speech, double frameShift,
-        int minSpeakers, int maxSpeakers, string? fixedSpeaker = null)
+        int minSpeakers, int maxSpeakers, string? fixedSpeaker = null, IReadOnlyList<float>? overlapProbability = null)
     {
         var voiced = new bool[frameCount];
         foreach (var r in speech) for (var f = r.Start; f < Math.Min(r.End, frameCount); f++) voiced[f] = true;
@@ -68,7 +75,83 @@ internal sealed class Diarizer(DiarizationOptions options)
             if (!rename.TryGetValue(frameSpeaker[f], out var id)) rename[frameSpeaker[f]] = id = rename.Count;
             frameSpeaker[f] = id;
         }
-        return Finish(frameSpeaker, rename.Count, Enumerable.Range(1, rename.Count).Select(i => "S" + i).ToArray(), frameShift);
+        var names = Enumerable.Range(1, rename.Count).Select(i => "S" + i).ToArray();
+        var diarization = Finish(frameSpeaker, rename.Count, names, frameShift);
+        if (overlapProbability is not { Count: > 0 } || options.OverlapThreshold > 1 || rename.Count < 2) return diarization;
+        var second = SecondSpeakers(frameSpeaker, overlapProbability, frameShift);
+        return diarization with { Turns = WithOverlapTurns(diarization.Turns, second, frameShift), SecondSpeaker = second };
+    }
+
+    /// <summary>Per frame the second voice of overlapped speech, or -1.</summary>
+    internal int[] SecondSpeakers(int[] frameSpeaker, IReadOnlyList<float> overlapProbability, double frameShift)
+    {
+        var n = frameSpeaker.Length;
+        var second = new int[n];
+        Array.Fill(second, -1);
+        var minRun = Math.Max(1, (int)Math.Round(options.MinOverlapSeconds / frameShift));
+        var search = Math.Max(1, (int)Math.Round(options.OverlapSearchSeconds / frameShift));
+        bool Overlapped(int f) => frameSpeaker[f] >= 0 && f < overlapProbability.Count && overlapProbability[f] >= options.OverlapThreshold;
+        for (var f = 0; f < n;)
+        {
+            if (!Overlapped(f)) { f++; continue; }
+            var start = f;
+            while (f < n && Overlapped(f)) f++;
+            if (f - start < minRun) continue;
+            // Within the run, each stretch of one primary speaker gets the nearest other speaker around that stretch.
+            for (var a = start; a < f;)
+            {
+                var b = a;
+                while (b < f && frameSpeaker[b] == frameSpeaker[a]) b++;
+                var other = NearestOther(frameSpeaker, frameSpeaker[a], a, b, search);
+                if (other >= 0) Array.Fill(second, other, a, b - a);
+                a = b;
+            }
+        }
+        return second;
+    }
+
+    private static int NearestOther(int[] frameSpeaker, int primary, int start, int end, int search)
+    {
+        for (var d = 1; d <= search; d++)
+        {
+            if (start - d >= 0 && frameSpeaker[start - d] >= 0 && frameSpeaker[start - d] != primary) return frameSpeaker[start - d];
+            if (end - 1 + d < frameSpeaker.Length && frameSpeaker[end - 1 + d] >= 0 && frameSpeaker[end - 1 + d] != primary) return frameSpeaker[end - 1 + d];
+        }
+        return -1;
+    }
+
+    /// <summary>The second speakers' runs as turns: a run next to a turn of the same speaker (within the turn gap) extends it.</summary>
+    private IReadOnlyList<FrameTurn> WithOverlapTurns(IReadOnlyList<FrameTurn> turns, int[] second, double frameShift)
+    {
+        var maxGap = (int)Math.Round(options.MaxTurnGapSeconds / frameShift);
+        var result = turns.ToList();
+        for (var f = 0; f < second.Length;)
+        {
+            if (second[f] < 0) { f++; continue; }
+            var start = f;
+            while (f < second.Length && second[f] == second[start]) f++;
+            var run = new FrameTurn(second[start], start, f);
+            var near = -1;
+            for (var i = 0; i < result.Count; i++)
+            {
+                var t = result[i];
+                if (t.Speaker == run.Speaker && run.StartFrame - t.EndFrame <= maxGap && t.StartFrame - run.EndFrame <= maxGap) { near = i; break; }
+            }
+            if (near >= 0)
+                result[near] = result[near] with { StartFrame = Math.Min(result[near].StartFrame, run.StartFrame), EndFrame = Math.Max(result[near].EndFrame, run.EndFrame) };
+            else
+                result.Add(run);
+        }
+        // Extending turns can make two turns of one speaker touch: join them.
+        var merged = new List<FrameTurn>();
+        foreach (var t in result.OrderBy(t => t.Speaker).ThenBy(t => t.StartFrame))
+        {
+            if (merged.Count > 0 && merged[^1].Speaker == t.Speaker && t.StartFrame <= merged[^1].EndFrame)
+                merged[^1] = merged[^1] with { EndFrame = Math.Max(merged[^1].EndFrame, t.EndFrame) };
+            else
+                merged.Add(t);
+        }
+        return merged.OrderBy(t => t.StartFrame).ThenBy(t => t.Speaker).ToList();
     }
 
     private Diarization Finish(int[] frameSpeaker, int speakers, IReadOnlyList<string> names, double frameShift)

@@ -20,6 +20,7 @@ internal sealed class RecordingPass
     private readonly List<DecodedLabel> _phonemes = [];
     private readonly List<float> _speech = [];
     private readonly List<float> _emotions = [];
+    private readonly List<float> _overlap = [];
     private SpeakerWindowPooler? _pooler;
     private float[] _emotionRow = [];
     private long _frames;
@@ -46,6 +47,8 @@ internal sealed class RecordingPass
     public IReadOnlyList<float> SpeechProbability => _speech;
     /// <summary>Row-major [frames, emotions]: softmax of the emotion logits.</summary>
     public IReadOnlyList<float> EmotionProbabilities => _emotions;
+    /// <summary>Per 40 ms frame: probability that two or more people speak (sigmoid of the overlap logit); empty when the model has no overlap output.</summary>
+    public IReadOnlyList<float> OverlapProbability => _overlap;
     public IReadOnlyList<SpeakerWindow> SpeakerWindows => (IReadOnlyList<SpeakerWindow>?)_pooler?.Windows ?? [];
     public int FrameCount => (int)_frames;
     public bool Completed { get; private set; }
@@ -74,6 +77,7 @@ internal sealed class RecordingPass
             EmotionTimelineBuilder.Softmax(source.EmotionRow(f), _emotionRow);
             _emotions.AddRange(_emotionRow);
             _pooler.Add(source.SpeakerRow(f), p);
+            if (source.OverlapLogits is { } overlap) _overlap.Add(VoiceActivityDetector.Sigmoid(overlap[f]));
         }
         _frames += region.Frames;
         if (region.IsLast)
